@@ -1,0 +1,44 @@
+"""The three alert grades, ordered: 轻微 < 一般 < 重大."""
+from enum import StrEnum
+
+
+class Grade(StrEnum):
+    MINOR = "轻微"
+    MODERATE = "一般"
+    MAJOR = "重大"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Grade":
+        """Accept the Chinese name or the English one (minor / moderate / major)."""
+        t = text.strip().lower()
+        for g in cls:
+            if t in (g.value, g.name.lower()):
+                return g
+        raise ValueError(f"unknown grade {text!r}: use 重大, 一般 or 轻微")
+
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Grade):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Grade):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Grade):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Grade):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_RANK = {Grade.MINOR: 1, Grade.MODERATE: 2, Grade.MAJOR: 3}
