@@ -59,12 +59,13 @@ def _reason(err: dict) -> str:
         if name in SECRET_KEYS:
             return f"secrets are not read from the file; set {SECRET_KEYS[name]} in the environment"
         return "unknown key"
+    if kind == "union_tag_invalid" or (kind == "literal_error" and err["loc"][-1:] == ("kind",)):
+        value = err["input"].get("kind") if isinstance(err["input"], dict) else err["input"]
+        return f"unknown kind {value!r}, use one of {', '.join(SOURCE_KINDS)}"
+    if kind == "union_tag_not_found" or (kind == "missing" and err["loc"][-1:] == ("kind",)):
+        return f"required: one of {', '.join(SOURCE_KINDS)}"
     if kind == "missing":
         return "required"
-    if kind == "union_tag_invalid":
-        return f"unknown kind {err['input'].get('kind')!r}, use one of {', '.join(SOURCE_KINDS)}"
-    if kind == "union_tag_not_found":
-        return "required key 'kind' is missing"
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
@@ -76,6 +77,8 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     for err in exc.errors():
         path = _format_loc(tuple(err["loc"]))
         reason = _reason(err)
+        if err["type"].startswith("union_tag"):
+            path += ".kind"
         # validators that check across keys name the key themselves: "routes.重大: ..."
         if err["type"] == "value_error" and ": " in reason and not reason.startswith(" "):
             head, _, rest = reason.partition(": ")

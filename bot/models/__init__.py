@@ -1,0 +1,12 @@
+"""All tables; importing this package registers them on Base.metadata."""
+from bot.models.chatops import ProcessedEvent, Silence
+from bot.models.delivery import Delivery
+from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
+from bot.models.item import Item
+from bot.models.member import Member
+from bot.models.source import Source
+
+__all__ = [
+    "Delivery", "Escalation", "Incident", "IncidentEvent", "IncidentMessage",
+    "Item", "Member", "ProcessedEvent", "Silence", "Source",
+]

@@ -1,0 +1,177 @@
+"""The `yuqing` command: parse arguments, load the config, call the jobs and services. No logic here.
+
+This is the composition root, so it is the one module in bot/ that imports jobs/ (lazily, per command).
+"""
+import logging
+import os
+import sys
+
+import click
+
+from bot.config import DEFAULT_PATH, ConfigError, LoadedConfig, load_config
+
+CONFIG_HELP = "Path of config.yaml (default: $YUQING_CONFIG or ./config.yaml)."
+
+
+def _config_option(f):
+    return click.option("-c", "--config", "config_path", default=lambda: os.environ.get("YUQING_CONFIG", DEFAULT_PATH),
+                        show_default="config.yaml", help=CONFIG_HELP)(f)
+
+
+def _load(path: str) -> LoadedConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        click.echo(f"{path}: {len(exc.problems)} problem(s)", err=True)
+        click.echo(exc.render(), err=True)
+        sys.exit(2)
+
+
+def _runtime(loaded: LoadedConfig):
+    from bot.runtime import Runtime
+
+    try:
+        return Runtime.open(loaded)
+    except Exception as exc:  # a bad URL or an unreachable database: say which, no traceback
+        click.echo(f"database {loaded.database_url}: cannot open: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+
+
+def _sink(loaded: LoadedConfig, dry_run: bool):
+    from jobs.deliver import TerminalSink
+
+    if dry_run or not loaded.secrets.can_send:
+        return TerminalSink()
+    from bot.feishu.client import FeishuClient
+
+    fs = loaded.config.feishu
+    return FeishuClient(loaded.secrets.app_id, loaded.secrets.app_secret.get_secret_value(), fs.domain, fs.timeout)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.version_option(package_name="yuqing")
+def main(verbose: bool) -> None:
+    """yuqing — 舆情 alerting bot: scans sources, grades incidents, alerts Feishu group chats.
+
+    Secrets come from the environment: FEISHU_APP_ID, FEISHU_APP_SECRET, FEISHU_VERIFICATION_TOKEN,
+    FEISHU_ENCRYPT_KEY; YUQING_DATABASE_URL overrides database.url. Without app credentials, cards
+    are printed in the terminal instead of sent.
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "apscheduler.executors.default", "Lark", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@main.command("check-config")
+@_config_option
+def check_config(config_path: str) -> None:
+    """Validate config.yaml: exit 0 if good, else 2 with every problem and its key path."""
+    loaded = _load(config_path)
+    c = loaded.config
+    click.echo(f"{config_path}: OK ({len(c.sources)} sources, {len(c.brands)} brands, "
+               f"Feishu credentials {'set' if loaded.secrets.can_send else 'not set: cards go to the terminal'})")
+
+
+@main.group("db")
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@_config_option
+def db_upgrade(config_path: str) -> None:
+    """Apply the Alembic migrations to the configured database."""
+    from bot.migrate import upgrade
+
+    loaded = _load(config_path)
+    try:
+        upgrade(loaded.database_url)
+    except Exception as exc:
+        click.echo(f"database {loaded.database_url}: upgrade failed: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"database {loaded.database_url}: up to date")
+
+
+@main.command("scan")
+@_config_option
+@click.option("--once", is_flag=True, help="Scan each source once and exit (otherwise keep scanning on schedule).")
+@click.option("--dry-run", is_flag=True, help="Print the cards in the terminal and store nothing.")
+@click.option("--source", "only", metavar="NAME", help="Scan only this source (even if disabled).")
+def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
+    """Fetch the configured sources, store new items, and alert on those naming a brand."""
+    from jobs.deliver import TerminalSink, deliver_due
+    from jobs.http import make_http_client
+    from jobs.scan import scan_all
+
+    loaded = _load(config_path)
+    if only and only not in {s.name for s in loaded.config.sources}:
+        click.echo(f"--source {only}: no such source in {config_path}", err=True)
+        sys.exit(2)
+    if not once and not dry_run:
+        return _serve(loaded, only_scans=True)
+    rt = _runtime(loaded)
+    if dry_run:
+        from bot.db import RollbackOnlySessions
+
+        rt.sessions = RollbackOnlySessions(rt.engine)
+    with make_http_client(loaded.config.scan) as http:
+        reports = scan_all(rt, http, only)
+        delivered = deliver_due(rt, TerminalSink() if dry_run else _sink(loaded, False), limit=10_000)
+    if dry_run:
+        rt.sessions.rollback_all()
+    for r in reports:
+        status = f"error: {r.error}" if r.error else f"{r.fetched} fetched, {r.new} new, {r.matched} matching"
+        click.echo(f"{r.source}: {status}", err=True)
+    click.echo(f"cards: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed"
+               + (" (dry run: nothing stored)" if dry_run else ""), err=True)
+
+
+@main.command("run")
+@_config_option
+def run(config_path: str) -> None:
+    """Run the bot: scan every source on its interval and deliver alerts, until Ctrl-C or SIGTERM."""
+    _serve(_load(config_path), only_scans=False)
+
+
+def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
+    from jobs.http import make_http_client
+    from jobs.scheduler import build_scheduler, run_until_stopped
+
+    rt = _runtime(loaded)
+    sink = _sink(loaded, False)
+    if not loaded.secrets.can_send:
+        click.echo("Feishu credentials not set: cards are printed here instead of sent.", err=True)
+    with make_http_client(loaded.config.scan) as http:
+        run_until_stopped(build_scheduler(rt, http, sink))
+    rt.close()
+
+
+@main.command("deliveries")
+@_config_option
+@click.option("--status", type=click.Choice(["failed", "pending", "sent", "all"]), default="failed", show_default=True)
+@click.option("--limit", default=50, show_default=True)
+def deliveries(config_path: str, status: str, limit: int) -> None:
+    """List outbox deliveries (by default the ones that failed for good, with their error)."""
+    from bot.alerting.queries import list_deliveries
+
+    rt = _runtime(_load(config_path))
+    with rt.sessions() as session:
+        rows = list_deliveries(session, status, limit)
+    if not rows:
+        click.echo(f"no {status if status != 'all' else ''} deliveries".replace("  ", " "))
+    for r in rows:
+        click.echo(f"#{r.id} {r.status:<7} {r.kind:<14} chat={r.chat_id} incident={r.incident_id} "
+                   f"attempts={r.attempts} created={r.created_at:%Y-%m-%d %H:%M}"
+                   + (f"\n    error: {r.last_error}" if r.last_error else ""))
+
+
+@main.command("analyze")
+@_config_option
+def analyze(config_path: str) -> None:
+    """Analyse items offline: JSONL on stdin → one JSON result per line on stdout."""
+    from bot.analysis.offline import analyze_stream
+
+    n = analyze_stream(_load(config_path), sys.stdin, sys.stdout)
+    click.echo(f"{n} items analysed", err=True)

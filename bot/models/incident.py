@@ -1,0 +1,91 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+
+class Incident(Base):
+    """A group of items about one event of one brand, with its grade and response state."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand: Mapped[str] = mapped_column(String(100), index=True)
+    event_key: Mapped[str] = mapped_column(String(200))
+    # set while the incident is open, NULL once closed: the database keeps one open incident per (brand, event)
+    open_key: Mapped[str | None] = mapped_column(String(320), unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    grade: Mapped[str | None] = mapped_column(String(10))
+    grade_source: Mapped[str] = mapped_column(String(10), default="auto")
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+    heat: Mapped[float] = mapped_column(default=0.0)
+    item_count: Mapped[int] = mapped_column(default=0)
+    velocity: Mapped[float] = mapped_column(default=0.0)
+    engagement: Mapped[int] = mapped_column(BigInteger, default=0)
+    platforms: Mapped[list] = mapped_column(JSON, default=list)
+    sources: Mapped[list] = mapped_column(JSON, default=list)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    sentiment: Mapped[float | None]
+    is_drill: Mapped[bool] = mapped_column(default=False)
+    policy: Mapped[dict] = mapped_column(JSON, default=dict)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    assigned_at: Mapped[datetime | None]
+    assessed_at: Mapped[datetime | None]
+    statement_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
+    # bumped on every state change: two racing writers cannot both win
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class IncidentEvent(Base):
+    """The timeline and audit trail of an incident: who did what, when, from where."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(30))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    actor_name: Mapped[str | None] = mapped_column(String(100))
+    chat_id: Mapped[str | None] = mapped_column(String(100))
+    via: Mapped[str] = mapped_column(String(20), default="system")
+    text: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class IncidentMessage(Base):
+    """The card of an incident posted in a chat: its message id, so later changes patch it in place."""
+
+    __tablename__ = "incident_messages"
+    __table_args__ = (UniqueConstraint("incident_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    chat_id: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[str] = mapped_column(String(100), index=True)
+    created_at: Mapped[datetime]
+
+
+class Escalation(Base):
+    """One escalation step fired for one incident: the unique key makes each step fire once."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("incident_id", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    step: Mapped[str] = mapped_column(String(60))
+    fired_at: Mapped[datetime]

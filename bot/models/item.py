@@ -1,0 +1,48 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base
+
+
+class Item(Base):
+    """One fetched post or article, normalised, with what the analysis found in it."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_items_simhash_b0", "simhash_b0"),
+        Index("ix_items_simhash_b1", "simhash_b1"),
+        Index("ix_items_simhash_b2", "simhash_b2"),
+        Index("ix_items_simhash_b3", "simhash_b3"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    external_id: Mapped[str] = mapped_column(String(300))
+    # sha1 of the canonical URL: a unique key that fits any index, however long the URL
+    url_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetched_at: Mapped[datetime] = mapped_column(index=True)
+    views: Mapped[int] = mapped_column(BigInteger, default=0)
+    reposts: Mapped[int] = mapped_column(default=0)
+    comments: Mapped[int] = mapped_column(default=0)
+    likes: Mapped[int] = mapped_column(default=0)
+    brands: Mapped[list] = mapped_column(JSON, default=list)
+    topics: Mapped[list] = mapped_column(JSON, default=list)
+    negative: Mapped[bool] = mapped_column(default=False)
+    sentiment: Mapped[float | None]
+    risk_score: Mapped[float] = mapped_column(default=0.0)
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    simhash_b0: Mapped[int | None]
+    simhash_b1: Mapped[int | None]
+    simhash_b2: Mapped[int | None]
+    simhash_b3: Mapped[int | None]
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)

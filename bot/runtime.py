@@ -1,0 +1,34 @@
+"""What a running command needs, built once from the config: engine, sessions, clock."""
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import LoadedConfig
+from bot.db import make_engine, make_session_factory
+from bot.migrate import upgrade
+
+
+@dataclass
+class Runtime:
+    loaded: LoadedConfig
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def config(self):
+        return self.loaded.config
+
+    @classmethod
+    def open(cls, loaded: LoadedConfig, clock: Clock | None = None, migrate: bool | None = None) -> "Runtime":
+        """Connect to the database (applying migrations when `database.auto_migrate` is on)."""
+        engine = make_engine(loaded.database_url)
+        if loaded.config.database.auto_migrate if migrate is None else migrate:
+            with engine.begin() as conn:
+                upgrade(loaded.database_url, conn)
+        return cls(loaded, engine, make_session_factory(engine), clock or SystemClock())
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,55 @@
+"""The APScheduler that runs the bot: one job per enabled source, plus the delivery worker.
+
+Each job has max_instances=1 (a source is never scanned twice at once) and coalesce=True (runs missed
+while busy or stopped collapse into one). Shutdown waits for running jobs, whose work is committed per
+source, so Ctrl-C or SIGTERM loses nothing that was stored.
+"""
+import logging
+import signal
+import threading
+
+import httpx
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.runtime import Runtime
+from jobs.deliver import Sink, deliver_due
+from jobs.scan import scan_source
+
+log = logging.getLogger(__name__)
+
+DELIVER_EVERY = 2
+
+
+def build_scheduler(rt: Runtime, http: httpx.Client, sink: Sink) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
+                                    job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
+    now = rt.clock.now()
+    for spec in rt.config.sources:
+        if not spec.enabled:
+            continue
+        scheduler.add_job(scan_source, "interval", args=(rt, spec, http), seconds=spec.interval,
+                          jitter=min(spec.interval // 10, 30), id=f"scan:{spec.name}", next_run_time=now,
+                          name=f"scan {spec.name}")
+    scheduler.add_job(deliver_due, "interval", args=(rt, sink), seconds=DELIVER_EVERY, id="deliver",
+                      next_run_time=now, name="deliver")
+    return scheduler
+
+
+def run_until_stopped(scheduler: BackgroundScheduler, stop: threading.Event | None = None) -> None:
+    """Start, wait for SIGINT/SIGTERM (or `stop`), then shut down cleanly, letting running jobs finish."""
+    stop = stop or threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, _frame: stop.set())
+    scheduler.start()
+    log.info("running %d jobs; Ctrl-C or SIGTERM stops", len(scheduler.get_jobs()))
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        log.info("stopping: waiting for running jobs to finish")
+        scheduler.shutdown(wait=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("stopped")
