@@ -143,9 +143,24 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
     sink = _sink(loaded, False)
     if not loaded.secrets.can_send:
         click.echo("Feishu credentials not set: cards are printed here instead of sent.", err=True)
-    with make_http_client(loaded.config.scan) as http:
-        run_until_stopped(build_scheduler(rt, http, sink))
-    rt.close()
+    server = None
+    if not only_scans:
+        from handlers.http_server import HttpServer
+        from handlers.routes import build_routes
+
+        srv = loaded.config.server
+        try:
+            server = HttpServer(srv.host, srv.port, build_routes(rt)).start()
+        except OSError as exc:
+            click.echo(f"server: cannot listen on {srv.host}:{srv.port}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+    try:
+        with make_http_client(loaded.config.scan) as http:
+            run_until_stopped(build_scheduler(rt, http, sink))
+    finally:
+        if server is not None:
+            server.stop()
+        rt.close()
 
 
 @main.command("deliveries")

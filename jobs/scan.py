@@ -7,10 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.config.analysis import BrandSpec
 from bot.config.sources import SourceSpec
 from bot.errors import SourceError
-from bot.incidents.service import IncidentService
+from bot.incidents.intake import accept_items
 from bot.items.normalise import NormalisedItem, UnusableEntry, normalise
 from bot.models import Item, Source
 from bot.runtime import Runtime
@@ -28,16 +27,6 @@ class ScanReport:
     skipped: int = 0
     error: str | None = None
     problems: list[str] = field(default_factory=list)
-
-
-def mentioned_brands(brands: list[BrandSpec], text: str) -> list[str]:
-    """Brands named in the text (name or alias), unless an exclusion context is there too."""
-    found = []
-    for brand in brands:
-        if any(name and name in text for name in (brand.name, *brand.aliases)):
-            if not any(ex in text for ex in brand.exclude):
-                found.append(brand.name)
-    return found
 
 
 def _source_row(session: Session, spec: SourceSpec, now) -> Source:
@@ -80,17 +69,9 @@ def scan_source(rt: Runtime, spec: SourceSpec, http: httpx.Client) -> ScanReport
             log.warning("source %s: entry %d skipped: %s", spec.name, n, exc)
     with rt.sessions() as session, session.begin():
         row = _source_row(session, spec, now)
-        service = IncidentService(rt.config)
-        for item in items:
-            stored = _store(session, row, item)
-            if stored is None:
-                continue
-            report.new += 1
-            brands = mentioned_brands(rt.config.brands, f"{item.title}\n{item.text}")
-            stored.brands = brands
-            if brands:
-                report.matched += 1
-                service.open_for_item(session, stored, brands[0], spec.name, now)
+        stored = [row_ for item in items if (row_ := _store(session, row, item)) is not None]
+        report.new = len(stored)
+        report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
         row.etag, row.last_modified = result.etag, result.last_modified
         row.last_success_at, row.consecutive_failures, row.last_error = now, 0, None
         row.items_fetched += report.new

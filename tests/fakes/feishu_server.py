@@ -48,6 +48,11 @@ FAULTS = {
 }
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # a client that timed out and hung up is part of the script, not an error
+
+
 class FakeFeishu:
     def __init__(self, slow_seconds: float = 3.0):
         self.requests: list[dict] = []
@@ -59,7 +64,7 @@ class FakeFeishu:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.slow_seconds = slow_seconds
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -1,0 +1,82 @@
+"""Incident state: one pure transition table owns every rule.
+
+    待认领 triggered ──ack──▶ 已认领 acknowledged ──assign──▶ 处理中 in_progress
+         │  └──assign──────────────────────────────────────▶ │
+         └──resolve / fp──▶ 已解决 resolved / 误报 false_positive ◀──resolve / fp──┘
+    resolved / false_positive ──reopen──▶ triggered
+Notes and regrades are allowed in every state and do not change it.
+"""
+from enum import StrEnum
+
+
+class State(StrEnum):
+    TRIGGERED = "triggered"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    FALSE_POSITIVE = "false_positive"
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self in (State.TRIGGERED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+
+
+LABELS = {
+    State.TRIGGERED: "待认领",
+    State.ACKNOWLEDGED: "已认领",
+    State.IN_PROGRESS: "处理中",
+    State.RESOLVED: "已解决",
+    State.FALSE_POSITIVE: "误报",
+}
+
+
+class Action(StrEnum):
+    ACK = "ack"
+    ASSIGN = "assign"
+    RESOLVE = "resolve"
+    REOPEN = "reopen"
+    REGRADE = "regrade"
+    NOTE = "note"
+    MARK_FP = "fp"
+
+
+class InvalidTransition(Exception):
+    """The action is not allowed in the incident's current state; `reason` is fit to show in the chat."""
+
+    def __init__(self, state: State, action: Action, reason: str):
+        self.state, self.action, self.reason = state, action, reason
+        super().__init__(reason)
+
+
+_OPEN = (State.TRIGGERED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+_CLOSED = (State.RESOLVED, State.FALSE_POSITIVE)
+
+TABLE: dict[tuple[State, Action], State] = {
+    (State.TRIGGERED, Action.ACK): State.ACKNOWLEDGED,
+    **{(s, Action.ASSIGN): State.IN_PROGRESS for s in _OPEN},
+    **{(s, Action.RESOLVE): State.RESOLVED for s in _OPEN},
+    **{(s, Action.MARK_FP): State.FALSE_POSITIVE for s in _OPEN},
+    **{(s, Action.REOPEN): State.TRIGGERED for s in _CLOSED},
+    **{(s, Action.NOTE): s for s in State},
+    **{(s, Action.REGRADE): s for s in State},
+}
+
+_REFUSALS = {
+    Action.ACK: "已被认领，无需重复认领",
+    Action.ASSIGN: "已关闭，请先重开再指派",
+    Action.RESOLVE: "已关闭",
+    Action.MARK_FP: "已关闭",
+    Action.REOPEN: "仍在处理中，无需重开",
+}
+
+
+def transition(state: State, action: Action) -> State:
+    """The state after `action`, or InvalidTransition with a reason for the chat."""
+    try:
+        return TABLE[(state, action)]
+    except KeyError:
+        raise InvalidTransition(state, action, f"事件{state.label}：{_REFUSALS.get(action, '不能这样操作')}") from None
