@@ -7,6 +7,7 @@ from bot.config.alerting import AlertingConfig
 from bot.config.analysis import AnalysisConfig, BrandSpec
 from bot.config.base import Strict
 from bot.config.sources import ScanConfig, SourceSpec
+from bot.config.team import TeamConfig
 
 
 class FeishuConfig(Strict):
@@ -34,3 +35,4 @@ class Config(Strict):
     brands: list[BrandSpec] = []
     analysis: AnalysisConfig = AnalysisConfig()
     alerting: AlertingConfig = AlertingConfig()
+    team: TeamConfig = TeamConfig()
