@@ -1,0 +1,86 @@
+"""Refit the finance sentiment model shipped in bot/analysis/data/sentiment_model.json.gz.
+
+    .venv/bin/python benchmarks/train_sentiment.py [--data DIR]
+
+Reads finnsp-bdci2019 train_list.json only. Writes word counts per class (words seen at least twice; no text)
+and the weights of the logistic layer, fitted on out-of-fold Bayes scores (5 folds) so it does not trust an
+overfitted Bayes score. Deterministic: the same data gives the same file.
+"""
+import argparse
+import gzip
+import json
+import math
+import random
+from collections import Counter
+
+from datasets import REPO, data_dir, finnsp
+
+from bot.analysis.pipeline import Analyzer
+from bot.analysis.sentiment import FEATURES, MODEL_FILE, BayesTable, combiner_features
+from bot.config.analysis import AnalysisConfig
+
+MIN_COUNT = 2
+FOLDS = 5
+L2 = 1e-3
+STEPS = 600
+RATE = 0.5
+
+
+def counts(samples: list[tuple[tuple[str, ...], bool]]) -> tuple[dict[str, int], dict[str, int]]:
+    neg, pos = Counter(), Counter()
+    for words, negative in samples:
+        (neg if negative else pos).update(words)
+    keep = {w for w in neg.keys() | pos.keys() if neg[w] + pos[w] >= MIN_COUNT}
+    return {w: neg[w] for w in sorted(keep) if neg[w]}, {w: pos[w] for w in sorted(keep) if pos[w]}
+
+
+def fit_logistic(xs: list[list[float]], ys: list[bool]) -> list[float]:
+    """Plain batch gradient descent with a little L2; 8 features need nothing more."""
+    w = [0.0] * len(xs[0])
+    for _ in range(STEPS):
+        grad = [0.0] * len(w)
+        for x, y in zip(xs, ys):
+            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, x))))))
+            for j, xj in enumerate(x):
+                grad[j] += (p - y) * xj
+        w = [wj - RATE * (g / len(xs) + L2 * wj) for wj, g in zip(w, grad)]
+    return [round(v, 6) for v in w]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data")
+    args = ap.parse_args()
+    rows = finnsp(data_dir(args.data), "train")
+    analyzer = Analyzer([], AnalysisConfig(), model=None)
+    sigs = [analyzer.signals(r.doc)[1] for r in rows]
+    samples = [(s.bayes_words, r.negative) for s, r in zip(sigs, rows)]
+
+    order = list(range(len(rows)))
+    random.Random(2019).shuffle(order)
+    oof = [0.0] * len(rows)
+    for k in range(FOLDS):
+        held = set(order[k::FOLDS])
+        table = BayesTable.from_counts(*counts([samples[i] for i in order if i not in held]))
+        for i in held:
+            oof[i] = table.log_odds(samples[i][0])
+    xs = [combiner_features(b, s.risk.count(), len(s.risk.negated), s.near_risk, bool(s.mentions))
+          for b, s in zip(oof, sigs)]
+    weights = fit_logistic(xs, [r.negative for r in rows])
+
+    neg, pos = counts(samples)
+    model = {
+        "about": "finance sentiment for yuqing: snownlp-style Bayes word counts + logistic combiner weights; "
+                 "fitted on finnsp-bdci2019 train_list.json by benchmarks/train_sentiment.py",
+        "bayes": {"neg": neg, "pos": pos},
+        "combiner": {"features": list(FEATURES), "weights": weights},
+    }
+    out = REPO / "bot" / "analysis" / "data" / MODEL_FILE
+    raw = json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    out.write_bytes(gzip.compress(raw, mtime=0))
+    print(f"{len(rows)} train rows, {len(neg)} + {len(pos)} word counts, weights {dict(zip(FEATURES, weights))}")
+    print(f"wrote {out.relative_to(REPO)} ({out.stat().st_size:,} bytes)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Heat and grade of an incident: a pure function of its stats, the config and an injected `now`.
+
+heat = Σ authority × (1 + log10(1 + engagement)) over the negative items + velocity_weight × velocity.
+The grade is the highest of: the heat threshold reached, and each escalation trigger that fires (regulator
+named, state media reporting, spread over `min_platforms` platforms, a velocity spike). Reasons are always given.
+Automatic grades only rise: `raise_only(current, proposed)`.
+"""
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from bot.config.analysis import GradingConfig
+from bot.grades import Grade
+
+
+@dataclass(frozen=True)
+class IncidentItem:
+    """What grading needs to know about one item of an incident."""
+
+    published_at: datetime
+    source: str
+    platform: str
+    authority: float
+    engagement: int
+    negative: bool
+    regulators: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IncidentStats:
+    item_count: int
+    negative_count: int
+    first_seen: datetime
+    last_seen: datetime
+    engagement: int
+    weighted_reach: float  # Σ authority × (1 + log10(1 + engagement)) over negative items
+    sources: frozenset[str]
+    platforms: frozenset[str]
+    regulators: tuple[str, ...]
+    state_media: tuple[str, ...]
+    recent_count: int  # items within spike_window_hours before now
+
+    @property
+    def span_hours(self) -> float:
+        return (self.last_seen - self.first_seen).total_seconds() / 3600
+
+    @property
+    def velocity(self) -> float:
+        """Items per hour over the incident's life (at least one hour)."""
+        return self.item_count / max(1.0, self.span_hours)
+
+
+@dataclass(frozen=True)
+class GradeDecision:
+    grade: Grade | None
+    heat: float
+    reasons: tuple[str, ...]
+
+
+def authority_for(source: str, config: GradingConfig, default: float = 1.0) -> float:
+    """The weight of a source: its configured tier's weight, else `default`."""
+    tier = config.source_tiers.get(source)
+    return config.authority[tier] if tier else default
+
+
+def summarise(items: Iterable[IncidentItem], now: datetime, config: GradingConfig) -> IncidentStats:
+    """Fold an incident's items into the stats grading reads."""
+    items = list(items)
+    if not items:
+        raise ValueError("an incident has at least one item")
+    since = now - timedelta(hours=config.spike_window_hours)
+    state_weight = config.authority["state_media"]
+    regulators: dict[str, None] = {}
+    for it in items:
+        regulators.update(dict.fromkeys(it.regulators))
+    return IncidentStats(
+        item_count=len(items),
+        negative_count=sum(it.negative for it in items),
+        first_seen=min(it.published_at for it in items),
+        last_seen=max(it.published_at for it in items),
+        engagement=sum(it.engagement for it in items),
+        weighted_reach=sum(it.authority * (1 + math.log10(1 + it.engagement)) for it in items if it.negative),
+        sources=frozenset(it.source for it in items if it.source),
+        platforms=frozenset(it.platform for it in items if it.platform),
+        regulators=tuple(regulators),
+        state_media=tuple(dict.fromkeys(it.source for it in items if it.authority >= state_weight and it.source)),
+        recent_count=sum(1 for it in items if it.published_at >= since),
+    )
+
+
+def _spike(stats: IncidentStats, config: GradingConfig) -> bool:
+    if stats.recent_count < config.spike_min_items:
+        return False
+    before = stats.item_count - stats.recent_count
+    hours_before = max(1.0, stats.span_hours - config.spike_window_hours)
+    recent_rate = stats.recent_count / config.spike_window_hours
+    return recent_rate >= config.spike_factor * (before / hours_before)
+
+
+def _hours(h: float) -> str:
+    return f"{h:.0f}" if h >= 1 else "1"
+
+
+def grade_incident(stats: IncidentStats, config: GradingConfig) -> GradeDecision:
+    """Heat, grade (None below 轻微 or with no negative item) and the reasons, in Chinese for the card."""
+    heat = round(stats.weighted_reach + config.velocity_weight * stats.velocity, 1)
+    reasons = [f"{_hours(stats.span_hours)} 小时内 {stats.item_count} 条（负面 {stats.negative_count} 条）",
+               f"热度 {heat:g}"]
+    if stats.negative_count == 0:
+        return GradeDecision(None, heat, (*reasons, "无负面内容"))
+    grade: Grade | None = None
+    for g in (Grade.MINOR, Grade.MODERATE, Grade.MAJOR):
+        if heat >= config.thresholds[g.value]:
+            grade = g
+    if grade:
+        reasons[-1] += f" ≥ {grade.value}阈值 {config.thresholds[grade.value]:g}"
+    triggers = config.triggers
+    fired: list[tuple[str, str]] = []
+    if stats.regulators:
+        fired.append((triggers.regulator, "含监管关键词" + "".join(f"「{r}」" for r in stats.regulators[:3])))
+    if stats.state_media:
+        fired.append((triggers.mainstream_media, "官方媒体报道：" + "、".join(stats.state_media[:3])))
+    if len(stats.platforms) >= config.min_platforms:
+        fired.append((triggers.platforms, f"{len(stats.platforms)} 个平台（{'、'.join(sorted(stats.platforms))}）"))
+    if _spike(stats, config):
+        fired.append((triggers.velocity_spike,
+                      f"传播加速：近 {config.spike_window_hours:g} 小时 {stats.recent_count} 条"))
+    for level, text in fired:
+        grade = raise_only(grade, Grade(level))
+        reasons.append(text)
+    return GradeDecision(grade, heat, tuple(reasons))
+
+
+def raise_only(current: Grade | None, proposed: Grade | None) -> Grade | None:
+    """The higher of two grades (None is below 轻微): automatic grading never lowers an incident."""
+    if current is None:
+        return proposed
+    if proposed is None:
+        return current
+    return max(current, proposed)

