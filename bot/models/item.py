@@ -39,6 +39,10 @@ class Item(Base):
     negative: Mapped[bool] = mapped_column(default=False)
     sentiment: Mapped[float | None]
     risk_score: Mapped[float] = mapped_column(default=0.0)
+    authority: Mapped[float] = mapped_column(default=1.0)
+    event_key: Mapped[str | None] = mapped_column(String(100))
+    rules: Mapped[list] = mapped_column(JSON, default=list)
+    regulators: Mapped[list] = mapped_column(JSON, default=list)
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     simhash_b0: Mapped[int | None]
     simhash_b1: Mapped[int | None]
