@@ -18,7 +18,8 @@ The decision (`decide`) reads the store and changes nothing; `assign` applies it
 * `add_item(incident_id, item)` — attach the item, update `last_seen`;
 * `open_incident(brand, event_key, item)` — create an incident holding this item, return its id
   (a unique constraint on open (brand, event_key) + re-read on conflict keeps this exactly-once);
-* `items(incident_id)` — the incident's items as grading.IncidentItem, for grading.summarise.
+* `items(incident_id)` — the incident's items as grading.IncidentItem;
+* `stats(incident_id, now)` — grading.IncidentStats of the incident (SQL aggregates, or `summarise(items(...))`).
 
 `MemoryIncidentStore` implements it for `yuqing analyze` and the tests.
 """
@@ -26,9 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, Sequence
 
-from bot.analysis.grading import IncidentItem
+from bot.analysis.grading import IncidentItem, IncidentStats, IncidentTally
 from bot.analysis.simhash import BandedIndex, bands, distance
-from bot.config.analysis import ClusteringConfig
+from bot.config.analysis import ClusteringConfig, GradingConfig
 
 OTHER_EVENT = "其他"
 
@@ -76,6 +77,7 @@ class IncidentStore(Protocol):
     def add_item(self, incident_id: int, item: ClusterItem) -> None: ...
     def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int: ...
     def items(self, incident_id: int) -> Sequence[IncidentItem]: ...
+    def stats(self, incident_id: int, now: datetime) -> IncidentStats: ...
 
 
 def decide(item: ClusterItem, store: IncidentStore, config: ClusteringConfig) -> Placement:
@@ -104,19 +106,23 @@ def assign(item: ClusterItem, store: IncidentStore, config: ClusteringConfig) ->
 @dataclass
 class _Incident:
     ref: IncidentRef
+    tally: IncidentTally
     items: list[ClusterItem] = field(default_factory=list)
 
 
 class MemoryIncidentStore:
     """IncidentStore in memory: a banded SimHash index per brand, incidents in a dict."""
 
-    def __init__(self) -> None:
+    def __init__(self, grading: GradingConfig | None = None) -> None:
+        self._grading = grading or GradingConfig()
         self._incidents: dict[int, _Incident] = {}
+        self._by_brand: dict[str, list[int]] = {}
         self._index: dict[str, BandedIndex] = {}
         self._where: dict[str, tuple[int, ClusterItem]] = {}
 
     def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
-        refs = [i.ref for i in self._incidents.values() if i.ref.brand == brand and i.ref.last_seen >= since]
+        refs = [self._incidents[i].ref for i in self._by_brand.get(brand, ())]
+        refs = [r for r in refs if r.last_seen >= since]
         return sorted(refs, key=lambda r: r.last_seen, reverse=True)
 
     def band_matches(self, brand: str, bands_: tuple[int, ...], since: datetime) -> list[StoredItem]:
@@ -133,18 +139,24 @@ class MemoryIncidentStore:
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
         inc = self._incidents[incident_id]
         inc.items.append(item)
+        inc.tally.add(item.graded)
         inc.ref = IncidentRef(inc.ref.id, inc.ref.brand, inc.ref.event_key, max(inc.ref.last_seen, item.published_at))
         self._index.setdefault(item.brand, BandedIndex(max_distance=3)).add(item.id, item.simhash)
         self._where[item.id] = (incident_id, item)
 
     def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int:
         incident_id = len(self._incidents) + 1
-        self._incidents[incident_id] = _Incident(IncidentRef(incident_id, brand, event_key, item.published_at))
+        ref = IncidentRef(incident_id, brand, event_key, item.published_at)
+        self._incidents[incident_id] = _Incident(ref, IncidentTally(self._grading))
+        self._by_brand.setdefault(brand, []).append(incident_id)
         self.add_item(incident_id, item)
         return incident_id
 
     def items(self, incident_id: int) -> list[IncidentItem]:
         return [it.graded for it in self._incidents[incident_id].items]
+
+    def stats(self, incident_id: int, now: datetime) -> IncidentStats:
+        return self._incidents[incident_id].tally.stats(now)
 
 
 def _join_bands(bands_: tuple[int, ...]) -> int:

@@ -5,6 +5,7 @@ The grade is the highest of: the heat threshold reached, and each escalation tri
 named, state media reporting, spread over `min_platforms` platforms, a velocity spike). Reasons are always given.
 Automatic grades only rise: `raise_only(current, proposed)`.
 """
+import bisect
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,29 +65,53 @@ def authority_for(source: str, config: GradingConfig, default: float = 1.0) -> f
     return config.authority[tier] if tier else default
 
 
+class IncidentTally:
+    """Running totals of an incident's items, so stats cost O(log n) per new item instead of a re-scan."""
+
+    def __init__(self, config: GradingConfig):
+        self._config = config
+        self._times: list[datetime] = []
+        self.negative_count = 0
+        self.engagement = 0
+        self.weighted_reach = 0.0
+        self.sources: set[str] = set()
+        self.platforms: set[str] = set()
+        self.regulators: dict[str, None] = {}
+        self.state_media: dict[str, None] = {}
+
+    def add(self, it: IncidentItem) -> None:
+        bisect.insort(self._times, it.published_at)
+        self.negative_count += it.negative
+        self.engagement += it.engagement
+        if it.negative:
+            self.weighted_reach += it.authority * (1 + math.log10(1 + it.engagement))
+        if it.source:
+            self.sources.add(it.source)
+            if it.authority >= self._config.authority["state_media"]:
+                self.state_media[it.source] = None
+        if it.platform:
+            self.platforms.add(it.platform)
+        self.regulators.update(dict.fromkeys(it.regulators))
+
+    def stats(self, now: datetime) -> IncidentStats:
+        if not self._times:
+            raise ValueError("an incident has at least one item")
+        since = now - timedelta(hours=self._config.spike_window_hours)
+        return IncidentStats(
+            item_count=len(self._times), negative_count=self.negative_count,
+            first_seen=self._times[0], last_seen=self._times[-1], engagement=self.engagement,
+            weighted_reach=self.weighted_reach, sources=frozenset(self.sources), platforms=frozenset(self.platforms),
+            regulators=tuple(self.regulators), state_media=tuple(self.state_media),
+            recent_count=len(self._times) - bisect.bisect_left(self._times, since),
+        )
+
+
 def summarise(items: Iterable[IncidentItem], now: datetime, config: GradingConfig) -> IncidentStats:
     """Fold an incident's items into the stats grading reads."""
-    items = list(items)
-    if not items:
-        raise ValueError("an incident has at least one item")
-    since = now - timedelta(hours=config.spike_window_hours)
-    state_weight = config.authority["state_media"]
-    regulators: dict[str, None] = {}
+    tally = IncidentTally(config)
     for it in items:
-        regulators.update(dict.fromkeys(it.regulators))
-    return IncidentStats(
-        item_count=len(items),
-        negative_count=sum(it.negative for it in items),
-        first_seen=min(it.published_at for it in items),
-        last_seen=max(it.published_at for it in items),
-        engagement=sum(it.engagement for it in items),
-        weighted_reach=sum(it.authority * (1 + math.log10(1 + it.engagement)) for it in items if it.negative),
-        sources=frozenset(it.source for it in items if it.source),
-        platforms=frozenset(it.platform for it in items if it.platform),
-        regulators=tuple(regulators),
-        state_media=tuple(dict.fromkeys(it.source for it in items if it.authority >= state_weight and it.source)),
-        recent_count=sum(1 for it in items if it.published_at >= since),
-    )
+        tally.add(it)
+    return tally.stats(now)
 
 
 def _spike(stats: IncidentStats, config: GradingConfig) -> bool:

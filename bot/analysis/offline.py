@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from bot.analysis.clustering import ClusterItem, MemoryIncidentStore, assign
-from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only, summarise
+from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.grades import Grade
 
@@ -78,7 +78,7 @@ class OfflineRun:
 
     def __init__(self, analyzer: Analyzer):
         self.analyzer = analyzer
-        self.store = MemoryIncidentStore()
+        self.store = MemoryIncidentStore(analyzer.config.grading)
         self.grades: dict[int, Grade | None] = {}
         self.now = datetime.now(timezone.utc)
 
@@ -101,7 +101,7 @@ class OfflineRun:
             return out
         incident_id, placement = assign(self._cluster_item(doc, a), self.store, self.analyzer.config.clustering)
         grading = self.analyzer.config.grading
-        decision = grade_incident(summarise(self.store.items(incident_id), self.now, grading), grading)
+        decision = grade_incident(self.store.stats(incident_id, self.now), grading)
         grade = raise_only(self.grades.get(incident_id), decision.grade)
         self.grades[incident_id] = grade
         out.update(incident=incident_id, grade=grade.value if grade else None,

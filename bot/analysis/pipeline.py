@@ -9,7 +9,7 @@ from bot.analysis.negation import negated_indices
 from bot.analysis.rules import RuleSet
 from bot.analysis.segment import Segmenter, Tokens, get_segmenter, normalise, read_word_list
 from bot.analysis.sentiment import MASK, SentimentModel, bayes_features, combiner_features
-from bot.analysis.simhash import simhash
+from bot.analysis.simhash import simhash, simhash_features
 from bot.analysis.topics import Lexicon, LexiconHits, merged_topics
 from bot.config.analysis import AnalysisConfig, BrandSpec
 
@@ -164,7 +164,7 @@ class Analyzer:
             topics=tuple(TopicHit(name, topics[name]) for name in self._topic_order if name in topics),
             rules=self._rules.match(text),
             risk_score=round(p_neg, 4) if hits else 0.0,
-            simhash=simhash(w for w in sig.tokens.words if w != MASK and any(c.isalnum() for c in w)),
+            simhash=simhash(simhash_features(sig.bayes_words)),
             risk_words=sig.risk.words.get("risk", ()),
             regulators=regulators,
         )

@@ -45,7 +45,7 @@ def bayes_features(tokens: Tokens, negated: frozenset[int]) -> list[str]:
     snownlp's stop list minus the negators, punctuation and masks dropped."""
     out: dict[str, None] = {}
     for i, w in enumerate(tokens.words):
-        if w in STOP_WORDS or w == MASK or not any(c.isalnum() for c in w):
+        if w in STOP_WORDS or w == MASK or not (w.isalnum() or any(c.isalnum() for c in w)):
             continue
         out["!" + w if i in negated else w] = None
     return list(out)

@@ -1,4 +1,4 @@
-"""64-bit SimHash over the words of normalised text, its 4 × 16-bit bands, and an in-memory banded index.
+"""64-bit SimHash over the content words of normalised text, its 4 × 16-bit bands, and an in-memory banded index.
 
 Two texts within Hamming distance 3 share at least one of the four bands (pigeonhole), so a lookup only
 compares against items that share a band: its cost does not grow with the number of items stored. The DB keeps
@@ -31,20 +31,22 @@ def _spread_table(byte_no: int) -> list[int]:
 _TABLES = [_spread_table(i) for i in range(8)]
 
 
-@lru_cache(maxsize=262_144)
 def _word_hash(word: str) -> int:
     # a stable hash (Python's hash() changes per process and the value is stored)
     return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+@lru_cache(maxsize=262_144)
+def _word_lanes(word: str) -> int:
+    h = _word_hash(word)
+    return sum(_TABLES[i][h >> (8 * i) & 255] for i in range(8))
 
 
 def simhash(words: Iterable[str]) -> int:
     """The 64-bit SimHash of a bag of words (each distinct word counted once)."""
     acc, n = 0, 0
     for w in set(words):
-        h = _word_hash(w)
-        acc += (_TABLES[0][h & 255] + _TABLES[1][h >> 8 & 255] + _TABLES[2][h >> 16 & 255]
-                + _TABLES[3][h >> 24 & 255] + _TABLES[4][h >> 32 & 255] + _TABLES[5][h >> 40 & 255]
-                + _TABLES[6][h >> 48 & 255] + _TABLES[7][h >> 56 & 255])
+        acc += _word_lanes(w)
         n += 1
     if n == 0:
         return 0
@@ -54,6 +56,15 @@ def simhash(words: Iterable[str]) -> int:
         if 2 * ones > n:
             out |= 1 << bit
     return out
+
+
+# words a repost adds around the copied text; they say nothing about what the text is
+REPOST_WORDS = frozenset({"转发", "转载", "转自", "转", "回复", "repost", "rt", "微博", "分享"})
+
+
+def simhash_features(words: Iterable[str]) -> set[str]:
+    """The SimHash features of a text: its distinct content words without repost markers."""
+    return set(words) - REPOST_WORDS
 
 
 def bands(value: int) -> tuple[int, ...]:
