@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/finnsp_eval.py [--data DIR] [--split eval|train]
 
-Rows: plain snownlp (SnowNLP(text).sentiments < 0.5), a plain finance-risk lexicon (negative if any word of
+Rows: plain snownlp (SnowNLP(text).sentiments < 0.5), snownlp's own model scored on our tokens, a plain finance-risk lexicon (negative if any word of
 bot/analysis/data/risk_words.txt occurs, no negation), and the project's Analyzer through the offline "brands"
 path (the listed entities are the brands). Then the entity-level F1 over (text, entity) pairs: predicted = brands
 with `negative`, gold = key_entity.
@@ -14,6 +14,7 @@ from datasets import data_dir, finnsp
 
 from bot.analysis.pipeline import Analyzer
 from bot.analysis.segment import normalise, read_word_list
+from bot.analysis.sentiment import BayesTable
 from bot.config.analysis import AnalysisConfig
 
 
@@ -58,6 +59,11 @@ def main() -> None:
     print(row(f"plain risk lexicon ({len(words)} words, any hit)", binary(lex, gold), time.perf_counter() - t0))
 
     analyzer = Analyzer.from_config([], AnalysisConfig())
+    review_model = BayesTable.from_snownlp()
+    t0 = time.perf_counter()
+    snow_ours = [review_model.log_odds(analyzer.signals(r.doc)[1].bayes_words) > 0 for r in rows]
+    print(row("snownlp's review model, our jieba tokens + negation", binary(snow_ours, gold), time.perf_counter() - t0))
+
     t0 = time.perf_counter()
     results = [analyzer.analyze(r.doc) for r in rows]
     print(row("yuqing Analyzer", binary([a.negative for a in results], gold), time.perf_counter() - t0))

@@ -1,4 +1,4 @@
-"""Refit the finance sentiment model shipped in bot/analysis/data/sentiment_model.json.gz.
+"""Refit the finance sentiment model shipped in bot/analysis/data/sentiment_model.json.
 
     .venv/bin/python benchmarks/train_sentiment.py [--data DIR]
 
@@ -7,7 +7,6 @@ and the weights of the logistic layer, fitted on out-of-fold Bayes scores (5 fol
 overfitted Bayes score. Deterministic: the same data gives the same file.
 """
 import argparse
-import gzip
 import json
 import math
 import random
@@ -76,8 +75,7 @@ def main() -> None:
         "combiner": {"features": list(FEATURES), "weights": weights},
     }
     out = REPO / "bot" / "analysis" / "data" / MODEL_FILE
-    raw = json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    out.write_bytes(gzip.compress(raw, mtime=0))
+    out.write_text(json.dumps(model, ensure_ascii=False, sort_keys=True, separators=(",", ":")), encoding="utf-8")
     print(f"{len(rows)} train rows, {len(neg)} + {len(pos)} word counts, weights {dict(zip(FEATURES, weights))}")
     print(f"wrote {out.relative_to(REPO)} ({out.stat().st_size:,} bytes)")
 

@@ -20,7 +20,7 @@ from bot.analysis.negation import NEGATORS
 from bot.analysis.segment import DATA_DIR, Tokens
 
 MASK = "\ue000"  # brand mentions are masked before segmentation so the model learns no platform names
-MODEL_FILE = "sentiment_model.json.gz"
+MODEL_FILE = "sentiment_model.json"
 FEATURES = ("bias", "bayes", "risk", "negated_risk", "near_risk", "has_risk", "has_near", "has_brand")
 _CLIP = 30.0
 
@@ -115,8 +115,8 @@ class SentimentModel:
     @classmethod
     def load(cls, path: Path | None = None) -> "SentimentModel":
         """The shipped finance model (word counts + combiner weights)."""
-        raw = (path.read_bytes() if path else (DATA_DIR / MODEL_FILE).read_bytes())
-        data = json.loads(gzip.decompress(raw))
+        raw = path.read_bytes() if path else (DATA_DIR / MODEL_FILE).read_bytes()
+        data = json.loads(raw)
         if tuple(data["combiner"]["features"]) != FEATURES:
             raise ValueError("sentiment model was trained with other features; rerun benchmarks/train_sentiment.py")
         return cls(BayesTable.from_counts(data["bayes"]["neg"], data["bayes"]["pos"]), data["combiner"]["weights"])
