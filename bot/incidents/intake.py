@@ -1,44 +1,149 @@
-"""What happens to newly stored items: find the brands they name and open incidents (with their alerts).
+"""What happens to newly stored items: analyse, cluster into incidents, grade, and tell the chats.
 
 Every path that stores items — scheduled scans, `yuqing import`, the push webhook — calls `accept_items`
-in the same transaction that stored them.
+in the same transaction that stored them. It makes the same calls as `yuqing analyze` (Analyzer.analyze,
+clustering.assign, grading.grade_incident, raise_only), with the database as the incident store.
 """
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerting.notify import Change, ChangeKind, on_incident_change
+from bot.analysis.clustering import ClusterItem, assign
+from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
+from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
+from bot.analysis.simhash import bands
 from bot.config import Config
-from bot.config.analysis import BrandSpec
-from bot.incidents.service import IncidentService
-from bot.models import Item
+from bot.grades import Grade
+from bot.incidents.grouping import DbIncidentStore, store_signature
+from bot.models import Incident, IncidentEvent, Item
+
+log = logging.getLogger(__name__)
+
+_analyzers: dict[int, tuple[Config, Analyzer]] = {}
+_lock = threading.Lock()
+
+
+def analyzer_for(config: Config) -> Analyzer:
+    """The process's Analyzer for this config, built once (segmenter and models load slowly)."""
+    with _lock:
+        entry = _analyzers.get(id(config))
+        if entry is None or entry[0] is not config:
+            entry = (config, Analyzer.from_config(config.brands, config.analysis))
+            _analyzers[id(config)] = entry
+        return entry[1]
 
 
 @dataclass
 class Accepted:
     matched: int = 0
     incidents: int = 0
+    alerts: int = 0
 
 
-def mentioned_brands(brands: list[BrandSpec], text: str) -> list[str]:
-    """Brands named in the text (name or alias), unless an exclusion context is there too."""
-    found = []
-    for brand in brands:
-        if any(name and name in text for name in (brand.name, *brand.aliases)):
-            if not any(ex in text for ex in brand.exclude):
-                found.append(brand.name)
-    return found
+def _authority(config: Config, source_name: str) -> float:
+    spec = next((s for s in config.sources if s.name == source_name), None)
+    return authority_for(source_name, config.analysis.grading, default=spec.authority if spec else 1.0)
+
+
+def _record_analysis(row: Item, a: Analysis, authority: float) -> None:
+    row.brands = [{"name": b.name, "negative": b.negative, "matched": b.matched} for b in a.brands]
+    row.topics = [{"name": t.name, "words": list(t.words)} for t in a.topics]
+    row.negative, row.sentiment, row.risk_score = a.negative, a.sentiment, a.risk_score
+    row.rules, row.regulators, row.event_key, row.authority = list(a.rules), list(a.regulators), a.event_key, authority
+    store_signature(row, a.simhash, bands(a.simhash))
 
 
 def accept_items(session: Session, config: Config, source_name: str, items: list[Item], now: datetime) -> Accepted:
-    """Analyse freshly stored items (already flushed, in the caller's transaction) and alert on matches."""
+    """Analyse freshly stored items (flushed, in the caller's transaction), group them and alert."""
     result = Accepted()
-    service = IncidentService(config)
-    for item in items:
-        brands = mentioned_brands(config.brands, f"{item.title}\n{item.text}")
-        item.brands = brands
-        if brands:
-            result.matched += 1
-            service.open_for_item(session, item, brands[0], source_name, now)
+    analyzer = analyzer_for(config)
+    store = DbIncidentStore(session, config.analysis.grading, now)
+    authority = _authority(config, source_name)
+    for row in items:
+        seen = row.published_at or row.fetched_at
+        doc = Document(id=str(row.id), title=row.title, text=row.text, source=source_name, platform=row.platform,
+                       authority=authority, published_at=seen,
+                       metrics=Metrics(row.views, row.reposts, row.comments, row.likes))
+        a = analyzer.analyze(doc)
+        _record_analysis(row, a, authority)
+        if not a.relevant:
+            continue
+        result.matched += 1
+        brand = next((b.name for b in a.brands if b.negative), a.brands[0].name)
+        graded = IncidentItem(published_at=seen, source=source_name, platform=row.platform, authority=authority,
+                              engagement=doc.metrics.engagement, negative=a.negative, regulators=a.regulators)
+        incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash, graded), store,
+                                        config.analysis.clustering)
+        if placement.duplicate_of is not None:
+            row.duplicate_of_id = int(placement.duplicate_of)
+        incident = session.get(Incident, incident_id)
+        is_new = incident_id in store.opened
+        store.opened.discard(incident_id)
+        if is_new:
             result.incidents += 1
+            session.add(IncidentEvent(incident_id=incident_id, at=now, kind="detected", via="system",
+                                      text=f"{source_name} 发现「{brand}」相关内容：{placement.reason}",
+                                      detail={"item_id": row.id}))
+        result.alerts += _regrade(session, config, store, incident, a, is_new, now)
     return result
+
+
+def _regrade(session: Session, config: Config, store: DbIncidentStore, incident: Incident, a: Analysis,
+             is_new: bool, now: datetime) -> int:
+    """Refresh the incident's figures and automatic grade; queue what the chats should see. Returns alerts opened."""
+    stats = store.stats(incident.id, now)
+    decision = grade_incident(stats, config.analysis.grading)
+    before = Grade(incident.grade) if incident.grade else None
+    after = before if incident.grade_source == "manual" else raise_only(before, decision.grade)
+    incident.grade = after.value if after else None
+    incident.reasons = list(decision.reasons)
+    incident.heat = decision.heat
+    incident.item_count = stats.item_count
+    incident.velocity = round(stats.velocity, 2)
+    incident.engagement = stats.engagement
+    incident.platforms = sorted(stats.platforms)
+    incident.sources = sorted(stats.sources)
+    incident.topics = _merge_topics(incident.topics, a)
+    incident.sentiment = a.sentiment if incident.sentiment is None else round(
+        (incident.sentiment * (stats.item_count - 1) + a.sentiment) / stats.item_count, 4)
+    incident.updated_at = now
+    if after != before:
+        session.add(IncidentEvent(incident_id=incident.id, at=now, kind="graded", via="system",
+                                  text=f"自动定级 {before.value if before else '无'} → {after.value}",
+                                  detail={"from": before.value if before else None, "to": after.value,
+                                          "reasons": list(decision.reasons)}))
+    session.flush()
+    if before is None and after is not None:
+        _notify(session, config, incident, Change(ChangeKind.OPENED), now)
+        return 1
+    if after is not None and before is not None and after > before:
+        _notify(session, config, incident, Change(ChangeKind.GRADE_UP, detail={"from": before.value, "to": after.value}),
+                now)
+    if not is_new and after is not None:
+        _notify(session, config, incident, Change(ChangeKind.ITEMS_ADDED, detail={"added": 1}), now)
+    return 0
+
+
+def _notify(session: Session, config: Config, incident: Incident, change: Change, now: datetime) -> None:
+    try:
+        on_incident_change(session, config, incident, change, now)
+    except NotImplementedError:
+        # TEMPORARY until the alerting hook lands: the foundation's one card per opened incident
+        if change.kind is ChangeKind.OPENED:
+            from bot.incidents.service import IncidentService
+
+            item = session.scalars(select(Item).where(Item.incident_id == incident.id).order_by(Item.id)).first()
+            IncidentService(config).enqueue_item_card(session, incident, item, now)
+
+
+def _merge_topics(current: list, a: Analysis) -> list:
+    merged = {t["name"]: list(t["words"]) for t in current or []}
+    for t in a.topics:
+        words = merged.setdefault(t.name, [])
+        words.extend(w for w in t.words if w not in words)
+    return [{"name": name, "words": words} for name, words in merged.items()]

@@ -38,6 +38,12 @@ class IncidentService:
         item.incident_id = incident.id
         session.add(IncidentEvent(incident_id=incident.id, at=now, kind="detected", via="system",
                                   text=f"{source_name} 发现提及「{brand}」的内容", detail={"item_id": item.id}))
+        return Opened(incident.id, self.enqueue_item_card(session, incident, item, now))
+
+    def enqueue_item_card(self, session: Session, incident: Incident, item: Item, now: datetime) -> int:
+        """Queue the card of the incident's first item for every routed chat; returns how many."""
+        source_name = incident.sources[0] if incident.sources else ""
+        brand = incident.brand
         card = render_item_card(ItemView(brand=brand, title=item.title, excerpt=item.text, url=item.url,
                                          source=source_name, platform=item.platform,
                                          published_at=item.published_at, incident_id=incident.id))
@@ -47,7 +53,7 @@ class IncidentService:
         for chat_id in chats:
             outbox.enqueue(session, kind="incident_card", chat_id=chat_id, msg_type="interactive", payload=card,
                            now=now, incident_id=incident.id, item_id=item.id, key=f"i{incident.id}-card-{_short(chat_id)}")
-        return Opened(incident.id, len(chats))
+        return len(chats)
 
 
 def _short(text: str) -> str:

@@ -43,7 +43,7 @@ def scan(config_path, env, *extra):
 def test_feed_to_card_and_no_duplicates_on_rescan(config_path, feishu, app_env, db_url):
     scan(config_path, app_env)
     cards = feishu.in_chat(CHAT)
-    assert len(cards) == 2  # two of the three posts name the brand
+    assert len(cards) == 2  # two of the three posts are complaints about the brand
     first = cards[0]
     assert first.msg_type == "interactive" and first.content["schema"] == "2.0"
     assert "被星河消费金融的催收电话打爆了" in first.text
@@ -57,7 +57,7 @@ def test_feed_to_card_and_no_duplicates_on_rescan(config_path, feishu, app_env, 
 
 def test_injected_markup_reaches_the_chat_as_text(config_path, feishu, app_env):
     scan(config_path, app_env)
-    spam = next(m for m in feishu.in_chat(CHAT) if "领取" in m.text)
+    spam = next(m for m in feishu.in_chat(CHAT) if "投诉入口" in m.text)
     assert "<at" not in spam.text and "](https://evil" not in spam.text
     assert "refer_flag" not in spam.text and "utm_source" not in spam.text  # canonical link
 

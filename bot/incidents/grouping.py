@@ -1,0 +1,104 @@
+"""The incident store of the analysis's clustering (bot.analysis.clustering.IncidentStore), on the database.
+
+Exactly-once: `incidents.open_key` is unique while an incident is open, so two scans that both decide to
+open the same (brand, event) incident cannot: the loser's insert fails inside a savepoint and it joins the
+winner's incident instead. Near-duplicate lookups go through the indexed SimHash band columns.
+"""
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.analysis.clustering import ClusterItem, IncidentRef, StoredItem
+from bot.analysis.grading import IncidentItem, IncidentStats, summarise
+from bot.analysis.simhash import to_signed
+from bot.config.analysis import GradingConfig
+from bot.incidents.state import State
+from bot.models import Incident, Item, Source
+
+OPEN_STATES = [s.value for s in State if s.is_open]
+
+
+def open_key(brand: str, event_key: str) -> str:
+    return f"{brand}:{event_key}"
+
+
+def _seen_at():
+    return func.coalesce(Item.published_at, Item.fetched_at)
+
+
+class DbIncidentStore:
+    """IncidentStore over one session (the caller's transaction)."""
+
+    def __init__(self, session: Session, grading: GradingConfig, now: datetime):
+        self.session = session
+        self.grading = grading
+        self.now = now
+        self.opened: set[int] = set()
+
+    def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
+        rows = self.session.execute(
+            select(Incident.id, Incident.brand, Incident.event_key, Incident.last_seen_at)
+            .where(Incident.brand == brand, Incident.state.in_(OPEN_STATES), Incident.last_seen_at >= since)
+            .order_by(Incident.last_seen_at.desc())
+        ).all()
+        return [IncidentRef(*row) for row in rows]
+
+    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime) -> list[StoredItem]:
+        b0, b1, b2, b3 = bands
+        rows = self.session.execute(
+            select(Item.id, Item.incident_id, Item.simhash)
+            .join(Incident, Incident.id == Item.incident_id)
+            .where(Incident.brand == brand, _seen_at() >= since,
+                   or_(Item.simhash_b0 == b0, Item.simhash_b1 == b1, Item.simhash_b2 == b2, Item.simhash_b3 == b3))
+        ).all()
+        return [StoredItem(str(i), inc, h & 0xFFFFFFFFFFFFFFFF) for i, inc, h in rows if h is not None]
+
+    def add_item(self, incident_id: int, item: ClusterItem) -> None:
+        row = self.session.get(Item, int(item.id))
+        row.incident_id = incident_id
+        incident = self.session.get(Incident, incident_id)
+        incident.last_seen_at = max(incident.last_seen_at, item.published_at)
+        self.session.flush()
+
+    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int:
+        key = open_key(brand, event_key)
+        row = self.session.get(Item, int(item.id))
+        incident = Incident(
+            brand=brand, event_key=event_key, open_key=key, title=row.title or row.text[:60],
+            state=State.TRIGGERED.value, grade=None, reasons=[], first_seen_at=item.published_at,
+            last_seen_at=item.published_at, opened_at=self.now, updated_at=self.now, platforms=[], sources=[],
+            topics=[], policy={},
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(incident)
+                self.session.flush()
+        except IntegrityError:
+            # an open incident for this brand and event exists (outside the window, or a racing scan made it)
+            existing = self.session.scalar(select(Incident.id).where(Incident.open_key == key))
+            self.add_item(existing, item)
+            return existing
+        self.opened.add(incident.id)
+        self.add_item(incident.id, item)
+        return incident.id
+
+    def items(self, incident_id: int) -> list[IncidentItem]:
+        rows = self.session.execute(
+            select(Item, Source.name).join(Source, Source.id == Item.source_id).where(Item.incident_id == incident_id)
+        ).all()
+        return [IncidentItem(published_at=item.published_at or item.fetched_at, source=source,
+                             platform=item.platform, authority=item.authority,
+                             engagement=item.reposts + item.comments + item.likes + item.views // 100,
+                             negative=item.negative, regulators=tuple(item.regulators or ()))
+                for item, source in rows]
+
+    def stats(self, incident_id: int, now: datetime) -> IncidentStats:
+        return summarise(self.items(incident_id), now, self.grading)
+
+
+def store_signature(row: Item, simhash: int, bands: tuple[int, ...]) -> None:
+    """Keep an item's SimHash (signed, to fit BIGINT) and its four indexed bands."""
+    row.simhash = to_signed(simhash)
+    row.simhash_b0, row.simhash_b1, row.simhash_b2, row.simhash_b3 = bands

@@ -1,0 +1,96 @@
+"""The database incident store under the analysis's clustering: joins, near-duplicates, and racing opens."""
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.analysis.clustering import ClusterItem, assign
+from bot.analysis.grading import IncidentItem
+from bot.analysis.simhash import bands
+from bot.config.analysis import ClusteringConfig, GradingConfig
+from bot.db import make_engine, make_session_factory
+from bot.incidents.grouping import DbIncidentStore, store_signature
+from bot.models import Incident, Item, Source
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+CLUSTERING = ClusteringConfig()
+
+
+@pytest.fixture
+def sessions(db_url):
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    with factory() as s, s.begin():
+        s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=T0))
+    yield factory
+    engine.dispose()
+
+
+def new_item(session, ext: str, simhash: int, at: datetime) -> Item:
+    source_id = session.scalar(select(Source.id).where(Source.name == "src"))
+    row = Item(source_id=source_id, external_id=ext, platform="weibo", title=ext, text=ext, fetched_at=at,
+               published_at=at, brands=[], topics=[], rules=[], regulators=[], negative=True)
+    store_signature(row, simhash, bands(simhash))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def place(session, row: Item, brand: str, event: str, simhash: int, at: datetime):
+    store = DbIncidentStore(session, GradingConfig(), at)
+    graded = IncidentItem(at, "src", "weibo", 1.0, 0, True)
+    return assign(ClusterItem(str(row.id), brand, event, simhash, graded), store, CLUSTERING)
+
+
+def test_near_duplicate_same_event_and_other_brand(sessions):
+    h = 0x1234_5678_9ABC_DEF0
+    with sessions() as s, s.begin():
+        first_id, first = place(s, new_item(s, "a", h, T0), "星河", "催收", h, T0)
+        assert first.incident_id is None  # opened
+        copy = new_item(s, "b", h ^ 0b101, T0 + timedelta(minutes=5))  # 2 bits apart: a repost
+        dup_id, dup = place(s, copy, "星河", "其他", h ^ 0b101, T0 + timedelta(minutes=5))
+        assert dup_id == first_id and dup.duplicate_of is not None
+        other = 0x0F0F_0F0F_0F0F_0F0F
+        same_event_id, _ = place(s, new_item(s, "c", other, T0 + timedelta(hours=1)), "星河", "催收", other,
+                                 T0 + timedelta(hours=1))
+        assert same_event_id == first_id
+        brand2_id, _ = place(s, new_item(s, "d", h, T0), "青橙", "催收", h, T0)
+        assert brand2_id != first_id
+        assert s.get(Incident, first_id).last_seen_at == T0 + timedelta(hours=1)
+
+
+def test_outside_the_window_an_open_incident_of_the_same_event_is_joined_not_duplicated(sessions):
+    with sessions() as s, s.begin():
+        first_id, _ = place(s, new_item(s, "a", 1, T0), "星河", "催收", 1, T0)
+        later = T0 + timedelta(hours=CLUSTERING.window_hours + 5)
+        second_id, _ = place(s, new_item(s, "b", 2 << 40, later), "星河", "催收", 2 << 40, later)
+    assert second_id == first_id
+
+
+def test_two_racing_transactions_open_one_incident(sessions, db_url):
+    # PostgreSQL: both transactions read "no incident" and insert; the unique open_key decides.
+    # SQLite: BEGIN IMMEDIATE makes the second wait for the first, so no barrier inside the transaction.
+    barrier = threading.Barrier(2) if db_url.startswith("postgresql") else None
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def worker(ext: str, h: int):
+        try:
+            with sessions() as s, s.begin():
+                row = new_item(s, ext, h, T0)
+                if barrier is not None:
+                    barrier.wait(timeout=5)
+                ids.append(place(s, row, "星河", "催收", h, T0)[0])
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=("x", 1 << 50)), threading.Thread(target=worker, args=("y", 7))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert len(ids) == 2 and ids[0] == ids[1]
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Incident)) == 1
