@@ -1,0 +1,140 @@
+"""Config of response discipline (`response:`): the on-call rota, working hours, deadlines per grade,
+escalation intervals and the daily digest. Defaults follow the response plan and are documented in config.yaml."""
+from datetime import date, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from bot.config.alerting import OPEN_ID
+from bot.config.base import Strict
+from bot.config.team import GRADES
+
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+OpenId = Annotated[str, Field(pattern=OPEN_ID)]
+
+
+def parse_hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+class RotaMember(Strict):
+    open_id: str = Field(pattern=OPEN_ID)
+    name: str = Field(min_length=1)
+
+
+class RotaOverride(Strict):
+    """`member` is on call from `start` at the hand-over time until the hand-over after `end` (dates inclusive)."""
+
+    start: date
+    end: date
+    member: str = Field(pattern=OPEN_ID)
+    name: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> "RotaOverride":
+        if self.end < self.start:
+            raise ValueError("end: must not be before start")
+        return self
+
+
+class RotaConfig(Strict):
+    rotation: Literal["daily", "weekly"] = "weekly"
+    handover: str = Field(default="09:00", pattern=HHMM)
+    # the first member's first shift starts on this date at the hand-over time (2024-01-01 is a Monday)
+    start: date = date(2024, 1, 1)
+    members: list[RotaMember] = []
+    backup: str | None = Field(default=None, pattern=OPEN_ID)
+    leads: list[OpenId] = []  # null/empty: alerting.leads
+    overrides: list[RotaOverride] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> "RotaConfig":
+        seen: set[str] = set()
+        for i, m in enumerate(self.members):
+            if m.open_id in seen:
+                raise ValueError(f"members[{i}].open_id: duplicate {m.open_id!r}")
+            seen.add(m.open_id)
+        return self
+
+
+class WorkingHours(Strict):
+    days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5], min_length=1)  # ISO weekdays, Monday = 1
+    start: str = Field(default="09:00", pattern=HHMM)
+    end: str = Field(default="18:00", pattern=HHMM)
+    holidays: list[date] = []
+
+    @model_validator(mode="after")
+    def _check(self) -> "WorkingHours":
+        if any(d < 1 or d > 7 for d in self.days):
+            raise ValueError("days: use ISO weekdays 1 (Monday) … 7 (Sunday)")
+        if parse_hhmm(self.end) <= parse_hhmm(self.start):
+            raise ValueError("end: must be after start")
+        return self
+
+
+class GradeDeadlines(Strict):
+    """Minutes from detection (or from reaching the grade) to each response step; null: no such deadline."""
+
+    ack: int | None = Field(default=None, gt=0)
+    assess: int | None = Field(default=None, gt=0)
+    statement: int | None = Field(default=None, gt=0)
+    working_hours: bool = False  # count only working minutes (response.working_hours)
+
+
+DEFAULT_DEADLINES = {
+    "重大": GradeDeadlines(ack=15, assess=60, statement=120),
+    "一般": GradeDeadlines(ack=60),
+    "轻微": GradeDeadlines(ack=240, working_hours=True),
+}
+
+
+class EscalationConfig(Strict):
+    # minutes after a missed ack deadline: 1st @ the on-call again, 2nd the backup, 3rd the lead(s)
+    ack_steps: list[int] = Field(default_factory=lambda: [0, 10, 20], min_length=1, max_length=3)
+    # minutes after a missed assessment / statement deadline: 1st the owner (or on-call), 2nd the lead(s)
+    reminder_steps: list[int] = Field(default_factory=lambda: [0, 10], min_length=1, max_length=2)
+
+    @field_validator("ack_steps", "reminder_steps")
+    @classmethod
+    def _ascending(cls, v: list[int]) -> list[int]:
+        if any(m < 0 for m in v) or v != sorted(v):
+            raise ValueError("minutes must be zero or more, in ascending order")
+        return v
+
+
+class DigestConfig(Strict):
+    enabled: bool = True
+    time: str = Field(default="09:00", pattern=HHMM)
+    chat: str | None = None  # a name under alerting.chats; null: the first chat of alerting.routes.default
+
+
+class ResponseConfig(Strict):
+    timezone: str = "Asia/Shanghai"
+    rota: RotaConfig = RotaConfig()
+    working_hours: WorkingHours = WorkingHours()
+    deadlines: dict[str, GradeDeadlines] = Field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    escalation: EscalationConfig = EscalationConfig()
+    digest: DigestConfig = DigestConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r} (use an IANA name such as Asia/Shanghai)") from None
+        return v
+
+    @field_validator("deadlines")
+    @classmethod
+    def _deadlines(cls, v: dict[str, GradeDeadlines]) -> dict[str, GradeDeadlines]:
+        unknown = [g for g in v if g not in GRADES]
+        if unknown:
+            raise ValueError(f"unknown grade {unknown[0]!r}, use {', '.join(GRADES)}")
+        return {**DEFAULT_DEADLINES, **v}
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
