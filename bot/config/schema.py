@@ -6,6 +6,7 @@ from pydantic import Field
 from bot.config.alerting import AlertingConfig
 from bot.config.analysis import AnalysisConfig, BrandSpec
 from bot.config.base import Strict
+from bot.config.response import ResponseConfig
 from bot.config.sources import ScanConfig, SourceSpec
 from bot.config.team import TeamConfig
 
@@ -36,3 +37,4 @@ class Config(Strict):
     analysis: AnalysisConfig = AnalysisConfig()
     alerting: AlertingConfig = AlertingConfig()
     team: TeamConfig = TeamConfig()
+    response: ResponseConfig = ResponseConfig()
