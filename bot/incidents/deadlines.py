@@ -1,0 +1,177 @@
+"""Response deadlines per grade, as pure functions of an incident's stored times, its policy and `now`.
+
+The policy is snapshotted onto the incident when it opens (`Incident.policy["response"]`), so editing
+config.yaml does not move an open incident's deadlines; incidents without a snapshot fall back to the
+config. The clocks run from detection (`opened_at`, which a reopening resets) or, when the incident only
+reached its grade later, from that moment: nobody can answer a 重大 deadline before the event is 重大.
+轻微's acknowledgement counts working minutes only (Mon–Fri 09:00–18:00 by default).
+"""
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.config.response import parse_hhmm
+
+CLOSED = ("resolved", "false_positive")
+
+
+class Kind(StrEnum):
+    ACK = "ack"
+    ASSESS = "assess"
+    STATEMENT = "statement"
+
+    @property
+    def label(self) -> str:
+        return {"ack": "认领", "assess": "研判", "statement": "官方声明"}[self.value]
+
+
+@dataclass(frozen=True)
+class GradePolicy:
+    ack: int | None = None
+    assess: int | None = None
+    statement: int | None = None
+    working_hours: bool = False
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The response rules an incident is held to (minutes)."""
+
+    timezone: str = "Asia/Shanghai"
+    work_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    work_start: str = "09:00"
+    work_end: str = "18:00"
+    holidays: tuple[str, ...] = ()
+    grades: dict[str, GradePolicy] = field(default_factory=dict)
+    ack_steps: tuple[int, ...] = (0, 10, 20)
+    reminder_steps: tuple[int, ...] = (0, 10)
+
+    @classmethod
+    def from_config(cls, config: Config) -> "Policy":
+        r = config.response
+        wh = r.working_hours
+        return cls(r.timezone, tuple(wh.days), wh.start, wh.end, tuple(d.isoformat() for d in wh.holidays),
+                   {g: GradePolicy(d.ack, d.assess, d.statement, d.working_hours) for g, d in r.deadlines.items()},
+                   tuple(r.escalation.ack_steps), tuple(r.escalation.reminder_steps))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Policy":
+        return cls(d["timezone"], tuple(d["work_days"]), d["work_start"], d["work_end"], tuple(d["holidays"]),
+                   {g: GradePolicy(**p) for g, p in d["grades"].items()},
+                   tuple(d["ack_steps"]), tuple(d["reminder_steps"]))
+
+    def to_dict(self) -> dict:
+        return {"timezone": self.timezone, "work_days": list(self.work_days), "work_start": self.work_start,
+                "work_end": self.work_end, "holidays": list(self.holidays),
+                "grades": {g: asdict(gp) for g, gp in self.grades.items()},
+                "ack_steps": list(self.ack_steps), "reminder_steps": list(self.reminder_steps)}
+
+
+def snapshot_policy(config: Config, grade: str | None = None) -> dict:
+    """What to merge into `Incident.policy` when an incident opens: `inc.policy = {**inc.policy, **snapshot}`.
+
+    Every grade's rules are kept, so a later regrade is held to the rules in force when the incident opened."""
+    return {"response": {**Policy.from_config(config).to_dict(), "grade_at_open": grade}}
+
+
+def policy_of(incident_policy: dict | None, config: Config) -> Policy:
+    """The incident's snapshotted policy, or the config's for incidents opened without one."""
+    snap = (incident_policy or {}).get("response")
+    return Policy.from_dict(snap) if snap else Policy.from_config(config)
+
+
+@dataclass(frozen=True)
+class IncidentSnapshot:
+    """The stored times the deadlines are computed from."""
+
+    id: int
+    grade: str | None
+    state: str
+    opened_at: datetime
+    acknowledged_at: datetime | None = None
+    assessed_at: datetime | None = None
+    statement_at: datetime | None = None
+    resolved_at: datetime | None = None
+    graded_at: datetime | None = None  # when it reached its current grade, if after opening
+    owner: str | None = None
+    title: str = ""
+    is_drill: bool = False
+
+    @property
+    def closed(self) -> bool:
+        return self.state in CLOSED
+
+    @property
+    def clock_start(self) -> datetime:
+        return max(self.opened_at, self.graded_at or self.opened_at)
+
+    @classmethod
+    def of(cls, inc, graded_at: datetime | None = None) -> "IncidentSnapshot":
+        return cls(inc.id, inc.grade, inc.state, inc.opened_at, inc.acknowledged_at, inc.assessed_at,
+                   inc.statement_at, inc.resolved_at, graded_at, inc.owner, inc.title or "", bool(inc.is_drill))
+
+
+def graded_at(events: list[tuple[datetime, dict]], grade: str | None, opened_at: datetime) -> datetime | None:
+    """When the grade last rose to `grade` since opening, from the timeline's (at, detail) of graded/regrade rows."""
+    order = {None: 0, "轻微": 1, "一般": 2, "重大": 3}
+    rises = [at for at, d in events if at >= opened_at and d.get("to") == grade
+             and order.get(d.get("from"), 0) < order.get(grade, 0)]
+    return max(rises) if rises else None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: Kind
+    due_at: datetime
+    met_at: datetime | None
+
+    @property
+    def late_by(self) -> timedelta | None:
+        """How late it was met (zero or more), or None while unmet."""
+        return None if self.met_at is None else max(self.met_at - self.due_at, timedelta(0))
+
+
+def add_working_time(start: datetime, delta: timedelta, p: Policy) -> datetime:
+    """`start` plus `delta` counted only inside working hours (skipping nights, weekends, holidays)."""
+    tz = ZoneInfo(p.timezone)
+    opens, closes = parse_hhmm(p.work_start), parse_hhmm(p.work_end)
+    at, remaining = start.astimezone(tz), delta
+    day = at.date()
+    for _ in range(3700):  # ten years of days: a policy always has a working day, this only bounds the loop
+        if day.isoweekday() in p.work_days and day.isoformat() not in p.holidays:
+            begin = max(at, datetime.combine(day, opens, tz))
+            end = datetime.combine(day, closes, tz)
+            if begin < end:
+                if remaining <= end - begin:
+                    return (begin + remaining).astimezone(timezone.utc)
+                remaining -= end - begin
+        day += timedelta(days=1)
+        at = datetime.combine(day, datetime.min.time(), tz)
+    raise ValueError("no working hours in the policy")
+
+
+def _due(start: datetime, minutes: int, gp: GradePolicy, p: Policy) -> datetime:
+    if gp.working_hours:
+        return add_working_time(start, timedelta(minutes=minutes), p)
+    return start + timedelta(minutes=minutes)
+
+
+def deadlines_for(s: IncidentSnapshot, p: Policy) -> list[Deadline]:
+    """The incident's deadlines under its grade's rules, each with when it was met (None: not yet)."""
+    gp = p.grades.get(s.grade or "")
+    if gp is None:
+        return []
+    start = s.clock_start
+    met = {Kind.ACK: s.acknowledged_at or s.resolved_at, Kind.ASSESS: s.assessed_at, Kind.STATEMENT: s.statement_at}
+    minutes = {Kind.ACK: gp.ack, Kind.ASSESS: gp.assess, Kind.STATEMENT: gp.statement}
+    return [Deadline(k, _due(start, m, gp, p), met[k]) for k, m in minutes.items() if m]
+
+
+def overdue(s: IncidentSnapshot, deadlines: list[Deadline], now: datetime) -> list[Deadline]:
+    """The deadlines of an open incident that have passed unmet at `now`."""
+    if s.closed:
+        return []
+    return [d for d in deadlines if d.met_at is None and now >= d.due_at]
+
