@@ -143,24 +143,48 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
     sink = _sink(loaded, False)
     if not loaded.secrets.can_send:
         click.echo("Feishu credentials not set: cards are printed here instead of sent.", err=True)
-    server = None
+    server = chat = None
     if not only_scans:
+        from handlers.app import ChatOps
         from handlers.http_server import HttpServer
         from handlers.routes import build_routes
 
         srv = loaded.config.server
+        chat = ChatOps(rt)  # chat commands and card buttons; started once the server listens
         try:
-            server = HttpServer(srv.host, srv.port, build_routes(rt)).start()
+            server = HttpServer(srv.host, srv.port, build_routes(rt, chat)).start()
         except OSError as exc:
             click.echo(f"server: cannot listen on {srv.host}:{srv.port}: {exc.strerror or exc}", err=True)
             sys.exit(1)
+        chat.start()
     try:
         with make_http_client(loaded.config.scan) as http:
             run_until_stopped(build_scheduler(rt, http, sink))
     finally:
         if server is not None:
             server.stop()
+        if chat is not None:
+            chat.close()
         rt.close()
+
+
+@main.command("console")
+@_config_option
+@click.option("--as", "who", metavar="NAME|OPEN_ID", help="The team member to play (default: the first in team.members).")
+def console(config_path: str, who: str | None) -> None:
+    """Talk to the bot as a team member, against the local database: commands in, replies and cards out.
+
+    Reads commands from stdin (one per line), so it also runs from a script or a pipe.
+    """
+    from handlers.app import ChatOps
+    from handlers.console import run_console
+
+    rt = _runtime(_load(config_path))
+    try:
+        code = run_console(ChatOps(rt), who)
+    finally:
+        rt.close()
+    sys.exit(code)
 
 
 @main.command("deliveries")

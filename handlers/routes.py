@@ -2,7 +2,9 @@
 from handlers.http_server import Route
 
 
-def build_routes(rt) -> list[Route]:
-    """The routes `yuqing run` serves, for this runtime."""
+def build_routes(rt, chatops=None) -> list[Route]:
+    """The routes `yuqing run` serves, for this runtime (and its chat-ops, when given)."""
     routes: list[Route] = []
+    if chatops is not None:
+        routes += chatops.routes()  # POST /feishu/events
     return routes

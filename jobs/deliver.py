@@ -56,6 +56,8 @@ def deliver_due(rt: Runtime, sink: Sink, limit: int = 50) -> DeliverReport:
     for d in outbox.claim_due(rt.sessions, rt.clock.now(), limit):
         if d.kind == "incident_card" or d.kind == "message":
             result = sink.send(d.chat_id, d.msg_type, d.payload, d.uuid)
+        elif d.kind == "reply":  # chat-ops: the answer to a command, in the command's thread
+            result = sink.reply(d.reply_to, d.msg_type, d.payload, d.uuid)
         else:
             result = Failed(f"unknown delivery kind {d.kind!r}")
         now = rt.clock.now()

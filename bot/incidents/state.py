@@ -1,6 +1,6 @@
 """Incident state: one pure transition table owns every rule.
 
-    待认领 triggered ──ack──▶ 已认领 acknowledged ──assign──▶ 处理中 in_progress
+    待认领 triggered ──ack──▶ 已认领 acknowledged ──assign──▶ 处理中 in_progress (assign again = hand over)
          │  └──assign──────────────────────────────────────▶ │
          └──resolve / fp──▶ 已解决 resolved / 误报 false_positive ◀──resolve / fp──┘
     resolved / false_positive ──reopen──▶ triggered
@@ -43,6 +43,16 @@ class Action(StrEnum):
     NOTE = "note"
     MARK_FP = "fp"
 
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.ACK: "认领", Action.ASSIGN: "指派", Action.RESOLVE: "解决", Action.REOPEN: "重开",
+    Action.REGRADE: "定级", Action.NOTE: "备注", Action.MARK_FP: "标记误报",
+}
+
 
 class InvalidTransition(Exception):
     """The action is not allowed in the incident's current state; `reason` is fit to show in the chat."""
@@ -65,13 +75,14 @@ TABLE: dict[tuple[State, Action], State] = {
     **{(s, Action.REGRADE): s for s in State},
 }
 
-_REFUSALS = {
-    Action.ACK: "已被认领，无需重复认领",
-    Action.ASSIGN: "已关闭，请先重开再指派",
-    Action.RESOLVE: "已关闭",
-    Action.MARK_FP: "已关闭",
-    Action.REOPEN: "仍在处理中，无需重开",
-}
+
+def refusal(state: State, action: Action) -> str:
+    """Why `action` is refused in `state`, in words for the chat (the service adds who and which)."""
+    if action is Action.ACK and state.is_open:
+        return "已被认领，无需重复认领"
+    if action is Action.REOPEN:
+        return "仍在处理中，无需重开"
+    return f"已关闭，不能{action.label}；如需继续处理请先重开"
 
 
 def transition(state: State, action: Action) -> State:
@@ -79,4 +90,4 @@ def transition(state: State, action: Action) -> State:
     try:
         return TABLE[(state, action)]
     except KeyError:
-        raise InvalidTransition(state, action, f"事件{state.label}：{_REFUSALS.get(action, '不能这样操作')}") from None
+        raise InvalidTransition(state, action, f"事件{state.label}：{refusal(state, action)}") from None
