@@ -175,3 +175,79 @@ def overdue(s: IncidentSnapshot, deadlines: list[Deadline], now: datetime) -> li
         return []
     return [d for d in deadlines if d.met_at is None and now >= d.due_at]
 
+
+
+# -- escalation -------------------------------------------------------------------------------------------
+ACK_ROLES = ("值班", "备班", "负责人")        # 1st, 2nd, 3rd step after a missed acknowledgement
+REMINDER_ROLES = ("处置负责人", "负责人")     # 1st, 2nd step after a missed assessment or statement
+
+
+@dataclass(frozen=True)
+class Step:
+    """One escalation step that is due: `key` is unique per incident (the Escalation row), `text` is plain."""
+
+    key: str
+    kind: Kind
+    number: int
+    due_at: datetime
+    targets: tuple[str, ...]  # open_ids to @-mention
+    text: str
+
+
+def step_key(d: Deadline, number: int) -> str:
+    # the deadline's own time is part of the key: a reopening or a regrade starts a fresh chain
+    return f"{d.kind.value}.{number}@{int(d.due_at.timestamp())}"
+
+
+def _targets(s: IncidentSnapshot, kind: Kind, number: int, on_call) -> tuple[tuple[str, ...], str]:
+    leads = tuple(m.open_id for m in on_call.leads)
+    lead_names = "、".join(m.name for m in on_call.leads)
+    if kind is Kind.ACK:
+        person = (on_call.primary, on_call.backup, None)[number - 1]
+        if number == 3:
+            return leads, lead_names
+        return ((person.open_id,), person.name) if person else ((), "")
+    if number == 1:
+        if s.owner:
+            return (s.owner,), ""
+        return ((on_call.primary.open_id,), on_call.primary.name) if on_call.primary else ((), "")
+    return leads, lead_names
+
+
+def _text(s: IncidentSnapshot, d: Deadline, number: int, name: str, targets: tuple, p: Policy, now: datetime) -> str:
+    roles = ACK_ROLES if d.kind is Kind.ACK else REMINDER_ROLES
+    role = roles[number - 1]
+    late = int((now - d.due_at).total_seconds() // 60)
+    due = d.due_at.astimezone(ZoneInfo(p.timezone)).strftime("%H:%M")
+    head = f"⏰ 【{s.grade}】#{s.id} 已超过{d.kind.label}时限（{due}，已超 {late} 分钟）"
+    if not targets:
+        return f"{head}，但未配置{role}（config.yaml 的 response.rota），请团队立即跟进"
+    who = f"{role} {name}".rstrip()
+    if d.kind is Kind.ACK:
+        return f"{head}，升级第 {number} 步：请{who} 立即认领处置"
+    return f"{head}，请{who} 尽快完成{d.kind.label}并在群内记录"
+
+
+def due_escalations(s: IncidentSnapshot, deadlines: list[Deadline], fired_steps: set[str], on_call,
+                    now: datetime, policy: Policy) -> list[Step]:
+    """The steps due at `now` and not fired yet; none once the deadline is met or the incident is closed.
+
+    `on_call` is a bot.rota.OnCall. A missed ack calls the on-call again, then the backup, then the lead(s);
+    a missed assessment or statement reminds the owner (else the on-call), then the lead(s)."""
+    if s.closed:
+        return []
+    steps = []
+    for d in deadlines:
+        if d.met_at is not None:
+            continue
+        offsets = policy.ack_steps if d.kind is Kind.ACK else policy.reminder_steps
+        for number, minutes in enumerate(offsets, 1):
+            at = d.due_at + timedelta(minutes=minutes)
+            if now < at:
+                break
+            key = step_key(d, number)
+            if key in fired_steps:
+                continue
+            targets, name = _targets(s, d.kind, number, on_call)
+            steps.append(Step(key, d.kind, number, at, targets, _text(s, d, number, name, targets, policy, now)))
+    return steps
