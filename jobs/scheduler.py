@@ -13,11 +13,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
 from jobs.deliver import Sink, deliver_due
+from jobs.escalate import run_escalations
 from jobs.scan import scan_source
 
 log = logging.getLogger(__name__)
 
 DELIVER_EVERY = 2
+ESCALATE_EVERY = 30
 
 
 def build_scheduler(rt: Runtime, http: httpx.Client, sink: Sink) -> BackgroundScheduler:
@@ -32,6 +34,8 @@ def build_scheduler(rt: Runtime, http: httpx.Client, sink: Sink) -> BackgroundSc
                           name=f"scan {spec.name}")
     scheduler.add_job(deliver_due, "interval", args=(rt, sink), seconds=DELIVER_EVERY, id="deliver",
                       next_run_time=now, name="deliver")
+    scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",
+                      next_run_time=now, name="escalate missed response deadlines")
     return scheduler
 
 
