@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot.alerting import outbox
 from bot.cards.text import text_mentions
 from bot.config import Config
-from bot.incidents.deadlines import IncidentSnapshot, Step, deadlines_for, due_escalations, graded_at, policy_of
+from bot.incidents.deadlines import Step, deadlines_for, due_escalations, policy_of
+from bot.incidents.review import load_snapshot
 from bot.incidents.state import State
 from bot.models import Delivery, Escalation, Incident, IncidentEvent
 from bot.rota import current_on_call
@@ -48,13 +49,6 @@ def run_escalations(rt: Runtime) -> EscalateReport:
     if report.fired:
         log.info("fired %d escalation step(s)", report.fired)
     return report
-
-
-def load_snapshot(session: Session, inc: Incident) -> IncidentSnapshot:
-    """The incident's stored times, with when it reached its grade (from the timeline)."""
-    rows = session.execute(select(IncidentEvent.at, IncidentEvent.detail).where(
-        IncidentEvent.incident_id == inc.id, IncidentEvent.kind.in_(("graded", "regrade")))).all()
-    return IncidentSnapshot.of(inc, graded_at([(at, d or {}) for at, d in rows], inc.grade, inc.opened_at))
 
 
 def escalate_incident(session: Session, config: Config, incident_id: int, now: datetime) -> tuple[int, int]:
