@@ -187,6 +187,32 @@ def console(config_path: str, who: str | None) -> None:
     sys.exit(code)
 
 
+@main.command("report")
+@_config_option
+@click.argument("incident_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["md", "text"]), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE, not stdout.")
+def report(config_path: str, incident_id: int, fmt: str, output: Path | None) -> None:
+    """The post-incident review (复盘) of INCIDENT_ID: timeline, deadlines met or missed, volume, notes, lessons."""
+    from bot.incidents.review import load_review, render_review_md, render_review_text
+
+    rt = _runtime(_load(config_path))
+    try:
+        with rt.sessions() as session:
+            review = load_review(session, rt.config, incident_id, rt.clock.now())
+    finally:
+        rt.close()
+    if review is None:
+        click.echo(f"no incident #{incident_id}", err=True)
+        sys.exit(1)
+    text = render_review_md(review) if fmt == "md" else render_review_text(review)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+
+
 @main.command("deliveries")
 @_config_option
 @click.option("--status", type=click.Choice(["failed", "pending", "sent", "all"]), default="failed", show_default=True)
