@@ -5,6 +5,7 @@ This is the composition root, so it is the one module in bot/ that imports jobs/
 import logging
 import os
 import sys
+from pathlib import Path
 
 import click
 
