@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import parse_config
+from bot.config.alerting import AlertingConfig
 from bot.config.response import RotaConfig
 from bot.rota import current_on_call, next_shift, on_call_at
 
@@ -76,6 +77,11 @@ def test_handover_time_is_configurable():
     assert on_call_at(late, sh("2026-11-23 18:30"), SH).primary.open_id == A
 
 
+needs_alerting_on_call = pytest.mark.skipif("on_call" not in AlertingConfig.model_fields,
+                                            reason="alerting.on_call is not in this checkout")
+
+
+@needs_alerting_on_call
 def test_empty_rota_falls_back_to_alerting_on_call():
     config = parse_config({"alerting": {"on_call": ["ou_x", "ou_y"], "leads": ["ou_l"]},
                            "team": {"members": [{"open_id": "ou_x", "name": "甲"}, {"open_id": "ou_l", "name": "组长"}]}})
@@ -84,6 +90,7 @@ def test_empty_rota_falls_back_to_alerting_on_call():
     assert oc.until is None
 
 
+@needs_alerting_on_call
 def test_rota_wins_over_alerting_on_call():
     config = parse_config({"alerting": {"on_call": ["ou_x"]}, "response": {"rota": {"members": MEMBERS,
                                                                                      "start": "2026-11-23"}}})
