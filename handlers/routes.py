@@ -1,5 +1,6 @@
 """All the bot's HTTP routes, in one list: each intake module contributes its own."""
 from handlers.http_server import Route
+from handlers.ingest_webhook import ingest_routes
 
 
 def build_routes(rt, chatops=None) -> list[Route]:
@@ -7,4 +8,5 @@ def build_routes(rt, chatops=None) -> list[Route]:
     routes: list[Route] = []
     if chatops is not None:
         routes += chatops.routes()  # POST /feishu/events
+    routes += ingest_routes(rt)
     return routes

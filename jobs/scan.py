@@ -1,19 +1,28 @@
-"""One scan of one source: fetch → normalise → match → store → incident service (which queues the cards)."""
-import logging
-from dataclasses import dataclass, field
+"""One scan of one source: fetch → normalise → store → accept_items (which opens incidents and queues
+cards) → health, the last four in one transaction, with the source's new read cursor.
 
-import httpx
+Every other path that stores items (the push webhook, `yuqing import`) goes through `ingest` too.
+"""
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.config.sources import SourceSpec
+from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import accept_items
-from bot.items.normalise import NormalisedItem, UnusableEntry, normalise
+from bot.items.normalise import NormalisedItem, RawEntry, UnusableEntry, normalise, url_key
+from bot.items.store import source_row, store_items
+from bot.items.urls import canonical_url
 from bot.models import Item, Source
 from bot.runtime import Runtime
-from jobs.sources.rss import fetch_rss
+from jobs.http import Http
+from jobs.source_health import record_failure, record_success
+from jobs.sources import FETCHERS
+from jobs.sources.base import FetchContext, FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -27,90 +36,97 @@ class ScanReport:
     skipped: int = 0
     error: str | None = None
     problems: list[str] = field(default_factory=list)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (index of the entry, reason)
 
 
-def _source_row(session: Session, spec: SourceSpec, now) -> Source:
-    row = session.scalar(select(Source).where(Source.name == spec.name))
-    if row is None:
-        row = Source(name=spec.name, kind=spec.kind, platform=spec.platform, cursor={}, created_at=now)
-        session.add(row)
-        try:
-            with session.begin_nested():
-                session.flush()
-        except IntegrityError:  # another scan created it first
-            row = session.scalar(select(Source).where(Source.name == spec.name))
-    return row
-
-
-def scan_source(rt: Runtime, spec: SourceSpec, http: httpx.Client) -> ScanReport:
-    """Scan one source once; failures are recorded in its health, never raised."""
-    report = ScanReport(spec.name)
-    now = rt.clock.now()
-    with rt.sessions() as session, session.begin():
-        row = _source_row(session, spec, now)
-        etag, last_modified = row.etag, row.last_modified
-    try:
-        result = fetch_rss(spec, http, rt.config.scan.max_body_bytes, etag, last_modified, rt.loaded.base_dir)
-    except SourceError as exc:
-        report.error = exc.reason
-        log.warning("source %s: %s", spec.name, exc.reason)
-        _record_failure(rt, spec, exc.reason)
-        return report
-    for problem in result.problems:
-        log.warning("source %s: %s", spec.name, problem)
-    report.problems = list(result.problems)
-    report.fetched = len(result.entries)
+def normalise_entries(spec: SourceBase, entries: list[RawEntry | None], now: datetime,
+                      report: ScanReport) -> list[NormalisedItem]:
+    """The usable entries, normalised; the others (None: not even a record) are logged and counted as skipped."""
     items = []
-    for n, entry in enumerate(result.entries, 1):
+    for n, entry in enumerate(entries):
         try:
+            if entry is None:
+                raise UnusableEntry("not a JSON object")
             items.append(normalise(entry, spec.name, spec.platform, now))
         except UnusableEntry as exc:
             report.skipped += 1
-            log.warning("source %s: entry %d skipped: %s", spec.name, n, exc)
-    with rt.sessions() as session, session.begin():
-        row = _source_row(session, spec, now)
-        stored = [row_ for item in items if (row_ := _store(session, row, item)) is not None]
-        report.new = len(stored)
-        report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
-        row.etag, row.last_modified = result.etag, result.last_modified
-        row.last_success_at, row.consecutive_failures, row.last_error = now, 0, None
-        row.items_fetched += report.new
-    log.info("source %s: %d fetched, %d new, %d matching", spec.name, report.fetched, report.new, report.matched)
-    return report
+            report.rejected.append((n, str(exc)))
+            log.warning("source %s: entry %d skipped: %s", spec.name, n + 1, exc)
+    return items
 
 
-def _store(session: Session, source: Source, item: NormalisedItem) -> Item | None:
-    """Insert the item unless it is already stored (same source and id, or same canonical URL)."""
-    exists = select(Item.id).where(Item.source_id == source.id, Item.external_id == item.external_id)
-    if session.scalar(exists) is not None:
-        return None
-    if item.url_key and session.scalar(select(Item.id).where(Item.url_key == item.url_key)) is not None:
-        return None
-    row = Item(source_id=source.id, external_id=item.external_id, url_key=item.url_key, url=item.url,
-               platform=item.platform, title=item.title, text=item.text, author=item.author,
-               published_at=item.published_at, fetched_at=item.fetched_at, views=item.views,
-               reposts=item.reposts, comments=item.comments, likes=item.likes, brands=[], topics=[])
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # a racing scan stored it between the check and the insert
-        return None
+def ingest(session: Session, rt: Runtime, spec: SourceBase, items: list[NormalisedItem], now: datetime,
+           report: ScanReport) -> Source:
+    """Store the new items, hand them to the incident intake and mark the source healthy, in `session`'s
+    transaction; returns the source's row for the caller's own bookkeeping."""
+    row = source_row(session, spec.name, spec.kind, spec.platform, now)
+    stored = store_items(session, row, items, spec.authority)
+    report.new = len(stored)
+    report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
+    record_success(session, rt.config, row, now, report.new)
     return row
 
 
-def _record_failure(rt: Runtime, spec: SourceSpec, reason: str) -> None:
-    now = rt.clock.now()
+def _known_url(rt: Runtime):
+    def known(url: str) -> bool:
+        key = url_key(canonical_url(url))
+        with rt.sessions() as session:
+            return key is not None and session.scalar(select(Item.id).where(Item.url_key == key)) is not None
+    return known
+
+
+def _fetch(rt: Runtime, spec: SourceBase, http: Http, now: datetime) -> FetchResult:
     with rt.sessions() as session, session.begin():
-        row = _source_row(session, spec, now)
-        row.last_error_at, row.last_error = now, reason
-        row.consecutive_failures += 1
+        row = source_row(session, spec.name, spec.kind, spec.platform, now)
+        ctx = FetchContext(http, rt.loaded.base_dir, row.etag, row.last_modified, dict(row.cursor or {}),
+                           dict(os.environ), _known_url(rt))
+    return FETCHERS[spec.kind](spec, ctx)
 
 
-def scan_all(rt: Runtime, http: httpx.Client, only: str | None = None) -> list[ScanReport]:
-    """Scan every enabled source (or just the one named) once."""
+def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
+    """Scan one source once; failures are logged and recorded in its health, never raised."""
+    report = ScanReport(spec.name)
+    now = rt.clock.now()
+    try:
+        result = _fetch(rt, spec, http, now)
+        for problem in result.problems:
+            log.warning("source %s: %s", spec.name, problem)
+        report.problems, report.fetched = list(result.problems), len(result.entries)
+        items = normalise_entries(spec, result.entries, now, report)
+        with rt.sessions() as session, session.begin():
+            row = ingest(session, rt, spec, items, now, report)
+            if not result.not_modified:
+                row.etag, row.last_modified = result.etag, result.last_modified
+            if result.cursor is not None:
+                row.cursor = result.cursor
+    except SourceError as exc:
+        report.error = exc.reason
+    except Exception as exc:  # a bug or a database error must not stop the other sources or the process
+        log.exception("source %s: scan failed", spec.name)
+        report.error = f"internal error: {type(exc).__name__}: {exc}"
+    if report.error:
+        log.warning("source %s: %s", spec.name, report.error)
+        _record_failure(rt, spec, report.error)
+        return report
+    log.info("source %s: %d fetched, %d new, %d matching, %d skipped", spec.name, report.fetched, report.new,
+             report.matched, report.skipped)
+    return report
+
+
+def _record_failure(rt: Runtime, spec: SourceBase, reason: str) -> None:
+    now = rt.clock.now()
+    try:
+        with rt.sessions() as session, session.begin():
+            record_failure(session, rt.config, source_row(session, spec.name, spec.kind, spec.platform, now),
+                           reason, now)
+    except Exception:
+        log.exception("source %s: cannot record the failure", spec.name)
+
+
+def scan_all(rt: Runtime, http: Http, only: str | None = None) -> list[ScanReport]:
+    """Scan every enabled source that is fetched (or just the one named) once."""
     reports = []
     for spec in rt.config.sources:
-        if (only is None and spec.enabled) or spec.name == only:
+        if spec.kind in FETCHERS and ((only is None and spec.enabled) or spec.name == only):
             reports.append(scan_source(rt, spec, http))
     return reports

@@ -43,7 +43,12 @@ class NormalisedItem:
 
     @property
     def url_key(self) -> str | None:
-        return hashlib.sha1(self.url.encode()).hexdigest() if self.url else None
+        return url_key(self.url)
+
+
+def url_key(canonical: str | None) -> str | None:
+    """The stored unique key of a canonical URL (sha1: fits any index, however long the URL)."""
+    return hashlib.sha1(canonical.encode()).hexdigest() if canonical else None
 
 
 class UnusableEntry(ValueError):

@@ -1,0 +1,7 @@
+"""One fetcher per scanned source kind: (spec, FetchContext) → FetchResult. Webhook sources are pushed, not fetched."""
+from jobs.sources.files import fetch_files
+from jobs.sources.html import fetch_html
+from jobs.sources.json_api import fetch_json
+from jobs.sources.rss import fetch_rss
+
+FETCHERS = {"rss": fetch_rss, "json": fetch_json, "html": fetch_html, "file": fetch_files}

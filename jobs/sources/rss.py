@@ -1,23 +1,17 @@
 """RSS 0.9x/1.0/2.0 and Atom feeds (RSSHub routes included), by URL with conditional GET or from a file."""
-import logging
-
 import feedparser
-import httpx
 
 from bot.config.sources import RssSource
 from bot.errors import SourceError
 from bot.items.normalise import RawEntry
-from jobs.http import get
-from jobs.sources.base import FetchResult
-
-log = logging.getLogger(__name__)
+from jobs.sources.base import FetchContext, FetchResult
 
 
-def fetch_rss(spec: RssSource, client: httpx.Client, max_bytes: int, etag: str | None = None,
-              last_modified: str | None = None, base_dir=None) -> FetchResult:
+def fetch_rss(spec: RssSource, ctx: FetchContext) -> FetchResult:
     """Read the feed; a 304 gives no entries and `not_modified`."""
+    max_bytes = ctx.http.max_bytes
     if spec.path is not None:
-        path = (base_dir / spec.path) if base_dir is not None else spec.path
+        path = ctx.base_dir / spec.path
         try:
             with open(path, "rb") as fh:
                 body = fh.read(max_bytes + 1)
@@ -27,13 +21,13 @@ def fetch_rss(spec: RssSource, client: httpx.Client, max_bytes: int, etag: str |
             raise SourceError(spec.name, f"{path} is larger than {max_bytes} bytes")
         return parse_feed(spec.name, body)
     headers = {}
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    fetched = get(client, spec.name, spec.url, max_bytes, headers)
+    if ctx.etag:
+        headers["If-None-Match"] = ctx.etag
+    if ctx.last_modified:
+        headers["If-Modified-Since"] = ctx.last_modified
+    fetched = ctx.http.get(spec.name, spec.url, headers)
     if fetched.status == 304:
-        return FetchResult([], etag=etag, last_modified=last_modified, not_modified=True)
+        return FetchResult([], etag=ctx.etag, last_modified=ctx.last_modified, not_modified=True)
     result = parse_feed(spec.name, fetched.content)
     return FetchResult(result.entries, etag=fetched.headers.get("ETag"),
                        last_modified=fetched.headers.get("Last-Modified"), problems=result.problems)
@@ -49,8 +43,8 @@ def parse_feed(source: str, body: bytes) -> FetchResult:
         problems.append(f"malformed feed: {parsed.bozo_exception}")
         if not parsed.entries:
             raise SourceError(source, f"not a readable feed: {parsed.bozo_exception}")
-    if not parsed.entries and not parsed.feed:
-        raise SourceError(source, "not an RSS or Atom feed")
+    if not parsed.entries and not parsed.get("version"):  # e.g. RSSHub's HTML error page, served with 200
+        raise SourceError(source, "not a readable feed: not RSS or Atom")
     entries = []
     for e in parsed.entries:
         content = ""
