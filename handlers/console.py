@@ -75,8 +75,9 @@ class Console:
             self.show(self.run_line(line))
 
 
-def run_console(chat: ChatOps, who: str | None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+def run_console(chat: ChatOps, who: str | None, stdin: TextIO | None = None, out: TextIO | None = None) -> int:
     """Play the member named by `who` (open_id or name; the first member when omitted)."""
+    stdin, out = stdin or sys.stdin, out or sys.stdout
     team = chat.actions.team
     member = team.find(who) if who else (team.members[0] if team.members else None)
     if who and member is None and not who.startswith("ou_"):
