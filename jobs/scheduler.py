@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
 from jobs.deliver import Sink, deliver_due
+from jobs.digest import send_digest
 from jobs.escalate import run_escalations
 from jobs.scan import scan_source
 
@@ -36,6 +37,13 @@ def build_scheduler(rt: Runtime, http: httpx.Client, sink: Sink) -> BackgroundSc
                       next_run_time=now, name="deliver")
     scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",
                       next_run_time=now, name="escalate missed response deadlines")
+    digest = rt.config.response.digest
+    if digest.enabled:  # at the configured local time; a start after it sends that day's digest late, once
+        hour, minute = map(int, digest.time.split(":"))
+        scheduler.add_job(send_digest, "cron", args=(rt,), hour=hour, minute=minute, id="digest",
+                          timezone=rt.config.response.timezone, name="daily digest")
+        scheduler.add_job(send_digest, "date", args=(rt,), run_date=now, id="digest:catch-up",
+                          name="daily digest (catch up)")
     return scheduler
 
 
