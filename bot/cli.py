@@ -233,6 +233,45 @@ def deliveries(config_path: str, status: str, limit: int) -> None:
                    + (f"\n    error: {r.last_error}" if r.last_error else ""))
 
 
+@main.command("sources")
+@_config_option
+def sources(config_path: str) -> None:
+    """The sources and their health: last success, last error, consecutive failures, items fetched."""
+    from jobs.source_health import health_table, render_health
+
+    rt = _runtime(_load(config_path))
+    with rt.sessions() as session:
+        rows = health_table(session, rt.config)
+    click.echo(render_health(rows, rt.config, rt.clock.now()))
+
+
+@main.command("import")
+@_config_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", "source_name", required=True, metavar="NAME", help="The configured source the items belong to.")
+def import_(config_path: str, file: Path, source_name: str) -> None:
+    """Import history from FILE (the format of a `file` source, or JSON Lines of items) into a source."""
+    from tqdm import tqdm
+
+    from bot.errors import SourceError
+    from jobs.backfill import import_file
+
+    loaded = _load(config_path)
+    spec = next((s for s in loaded.config.sources if s.name == source_name), None)
+    if spec is None:
+        click.echo(f"--source {source_name}: no such source in {config_path}", err=True)
+        sys.exit(2)
+    rt = _runtime(loaded)
+    with tqdm(total=file.stat().st_size, unit="B", unit_scale=True, desc=file.name, file=sys.stderr,
+              disable=not sys.stderr.isatty()) as bar:
+        try:
+            r = import_file(rt, spec, file, bar.update)
+        except SourceError as exc:
+            click.echo(f"{file}: {exc.reason}", err=True)
+            sys.exit(1)
+    click.echo(f"{file}: {r.fetched} read, {r.new} new, {r.matched} matching, {r.skipped} skipped", err=True)
+
+
 @main.command("analyze")
 @_config_option
 def analyze(config_path: str) -> None:

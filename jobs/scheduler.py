@@ -1,21 +1,23 @@
-"""The APScheduler that runs the bot: one job per enabled source, plus the delivery worker.
+"""The APScheduler that runs the bot: one job per enabled source that is fetched, plus the delivery worker.
 
-Each job has max_instances=1 (a source is never scanned twice at once) and coalesce=True (runs missed
-while busy or stopped collapse into one). Shutdown waits for running jobs, whose work is committed per
-source, so Ctrl-C or SIGTERM loses nothing that was stored.
+Each source job runs on the source's own interval with its jitter, has max_instances=1 (a source is
+never scanned twice at once) and coalesce=True (runs missed while busy or stopped collapse into one);
+webhook sources are pushed to, so they have no job. Shutdown waits for running jobs, whose work is
+committed per source, so Ctrl-C or SIGTERM loses nothing that was stored.
 """
 import logging
 import signal
 import threading
 
-import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
 from jobs.deliver import Sink, deliver_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
+from jobs.http import Http
 from jobs.scan import scan_source
+from jobs.sources import FETCHERS
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +25,15 @@ DELIVER_EVERY = 2
 ESCALATE_EVERY = 30
 
 
-def build_scheduler(rt: Runtime, http: httpx.Client, sink: Sink) -> BackgroundScheduler:
+def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
     now = rt.clock.now()
     for spec in rt.config.sources:
-        if not spec.enabled:
+        if not spec.enabled or spec.kind not in FETCHERS:
             continue
         scheduler.add_job(scan_source, "interval", args=(rt, spec, http), seconds=spec.interval,
-                          jitter=min(spec.interval // 10, 30), id=f"scan:{spec.name}", next_run_time=now,
+                          jitter=spec.jitter, id=f"scan:{spec.name}", next_run_time=now,
                           name=f"scan {spec.name}")
     scheduler.add_job(deliver_due, "interval", args=(rt, sink), seconds=DELIVER_EVERY, id="deliver",
                       next_run_time=now, name="deliver")
