@@ -19,6 +19,7 @@ from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config
 from bot.grades import Grade
+from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import DbIncidentStore, store_signature
 from bot.models import Incident, IncidentEvent, Item
 
@@ -90,6 +91,9 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                                       text=f"{source_name} 发现「{brand}」相关内容：{placement.reason}",
                                       detail={"item_id": row.id}))
         result.alerts += _regrade(session, config, store, incident, a, is_new, now)
+        if is_new:
+            # the response policy in force when it opened holds for its whole life, whatever the config says later
+            incident.policy = {**(incident.policy or {}), **snapshot_policy(config, incident.grade)}
     return result
 
 

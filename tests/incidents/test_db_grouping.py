@@ -94,3 +94,26 @@ def test_two_racing_transactions_open_one_incident(sessions, db_url):
     assert len(ids) == 2 and ids[0] == ids[1]
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+def test_an_opened_incident_carries_the_response_policy_of_its_time(make_runtime, clock):
+    from bot.incidents.deadlines import policy_of
+    from bot.incidents.intake import accept_items
+
+    rt = make_runtime({"brands": [{"name": "星河消费金融"}],
+                       "response": {"deadlines": {"重大": {"ack": 5, "assess": 30, "statement": 60}}}})
+    with rt.sessions() as s, s.begin():
+        s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=clock.now()))
+        s.flush()
+        row = new_item(s, "a", 0, clock.now())
+        row.title, row.text = "星河消费金融暴力催收", "星河消费金融暴力催收，爆通讯录骚扰家人，投诉无门"
+        accept_items(s, rt.config, "src", [row], clock.now())
+        incident = s.get(Incident, row.incident_id)
+        assert incident.grade is not None and incident.policy["response"]["grade_at_open"] == incident.grade
+    # the admin changes the deadlines afterwards: the open incident keeps the ones it opened with
+    later = make_runtime({"brands": [{"name": "星河消费金融"}],
+                          "response": {"deadlines": {"重大": {"ack": 99, "assess": 30, "statement": 60}}}})
+    with later.sessions() as s:
+        stored = s.get(Incident, incident.id)
+        assert policy_of(stored.policy, later.config).to_dict()["grades"]["重大"]["ack"] == 5
+        assert policy_of(None, later.config).to_dict()["grades"]["重大"]["ack"] == 99
