@@ -5,6 +5,7 @@ This is the composition root, so it is the one module in bot/ that imports jobs/
 import logging
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -102,7 +103,7 @@ def db_upgrade(config_path: str) -> None:
 @click.option("--source", "only", metavar="NAME", help="Scan only this source (even if disabled).")
 def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
     """Fetch the configured sources, store new items, and alert on those naming a brand."""
-    from jobs.deliver import TerminalSink, deliver_due
+    from jobs.deliver import TerminalSink, drain
     from jobs.http import make_http_client
     from jobs.scan import scan_all
 
@@ -119,7 +120,9 @@ def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
         rt.sessions = RollbackOnlySessions(rt.engine)
     with make_http_client(loaded.config.scan) as http:
         reports = scan_all(rt, http, only)
-        delivered = deliver_due(rt, TerminalSink() if dry_run else _sink(loaded, False), limit=10_000)
+        # a one-shot run shows its cards now: include those only waiting for group_wait / group_interval
+        wait = timedelta(seconds=loaded.config.alerting.group_wait + loaded.config.alerting.group_interval)
+        delivered = drain(rt, TerminalSink() if dry_run else _sink(loaded, False), horizon=wait)
     if dry_run:
         rt.sessions.rollback_all()
     for r in reports:
@@ -228,8 +231,10 @@ def deliveries(config_path: str, status: str, limit: int) -> None:
     if not rows:
         click.echo(f"no {status if status != 'all' else ''} deliveries".replace("  ", " "))
     for r in rows:
+        when = (f"sent={r.sent_at:%Y-%m-%d %H:%M:%S}" if r.sent_at else
+                f"next={r.next_attempt_at:%Y-%m-%d %H:%M:%S}" if r.status == "pending" else "")
         click.echo(f"#{r.id} {r.status:<7} {r.kind:<14} chat={r.chat_id} incident={r.incident_id} "
-                   f"attempts={r.attempts} created={r.created_at:%Y-%m-%d %H:%M}"
+                   f"attempts={r.attempts} created={r.created_at:%Y-%m-%d %H:%M:%S} {when} uuid={r.uuid}"
                    + (f"\n    error: {r.last_error}" if r.last_error else ""))
 
 

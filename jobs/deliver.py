@@ -1,18 +1,32 @@
-"""The outbox worker: claim due deliveries, hand them to Feishu (or the terminal), record the result."""
+"""The outbox worker: claim due deliveries, hand them to Feishu (or the terminal), record the result.
+
+Kinds: `incident_card` (rendered now from the incident, then its message id is stored), `card_update` (patch
+every stored card of the incident with a fresh render), `thread_reply` (in the thread of the incident's card
+in that chat; waits while the card is still queued), `message` (payload is the content). Every send carries
+the delivery uuid, so a resend after a crash or a lease expiry cannot post twice. Sends to a chat spend its
+budget (bot.alerting.ratecap); over budget, a delivery is put back without counting an attempt.
+"""
 import logging
 import sys
+import time
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from datetime import datetime, timedelta
+from typing import Callable, Protocol, TextIO
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.alerting import outbox
+from bot.alerting import outbox, queries
+from bot.alerting.ratecap import reserve_send
+from bot.alerting.views import build_incident_view
+from bot.cards.incident import render_incident_card
 from bot.cards.terminal import render_terminal
 from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
-from bot.models import IncidentMessage
+from bot.models import Incident, IncidentMessage
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+CARD_WAIT = timedelta(seconds=5)  # a thread reply or update whose card is still on its way looks again after this
 
 
 class Sink(Protocol):
@@ -23,6 +37,8 @@ class Sink(Protocol):
 
 class TerminalSink:
     """Prints messages instead of sending them: dry runs and runs without Feishu credentials."""
+
+    rate_limited = False  # a terminal has no Feishu rate limit
 
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream or sys.stdout
@@ -43,41 +59,149 @@ class TerminalSink:
         return Sent(message_id)
 
 
+@dataclass(frozen=True)
+class Deferred:
+    until: datetime
+    reason: str
+
+
 @dataclass
 class DeliverReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    deferred: int = 0
+    next_due: datetime | None = None
 
 
-def deliver_due(rt: Runtime, sink: Sink, limit: int = 50) -> DeliverReport:
-    """Send what is due now; transient failures are rescheduled with backoff, permanent ones kept as failed."""
+def deliver_due(rt: Runtime, sink: Sink, limit: int = 50, horizon: timedelta = timedelta(0)) -> DeliverReport:
+    """Send what is due now (or within `horizon`); transient failures retry with backoff, permanent ones stay failed."""
     report = DeliverReport()
-    for d in outbox.claim_due(rt.sessions, rt.clock.now(), limit):
-        if d.kind == "incident_card" or d.kind == "message":
-            result = sink.send(d.chat_id, d.msg_type, d.payload, d.uuid)
-        elif d.kind == "reply":  # chat-ops: the answer to a command, in the command's thread
-            result = sink.reply(d.reply_to, d.msg_type, d.payload, d.uuid)
-        else:
-            result = Failed(f"unknown delivery kind {d.kind!r}")
-        now = rt.clock.now()
-        with rt.sessions() as session, session.begin():
-            if isinstance(result, Sent):
-                outbox.mark_sent(session, d.id, result.message_id, now)
-                if d.kind == "incident_card" and d.incident_id is not None:
-                    _remember_card(session, d.incident_id, d.chat_id, result.message_id, now)
-                report.sent += 1
-            elif isinstance(result, Retry):
-                row = outbox.mark_retry(session, d.id, result.reason, now, result.after)
-                log.warning("delivery %s to %s: %s (attempt %d%s)", d.id, d.chat_id, result.reason, d.attempts,
-                            ", giving up" if row.status == "failed" else ", will retry")
-                report.retried += row.status != "failed"
-                report.failed += row.status == "failed"
-            else:
-                outbox.mark_failed(session, d.id, result.reason)
-                log.error("delivery %s to %s failed for good: %s", d.id, d.chat_id, result.reason)
-                report.failed += 1
+    for d in outbox.claim_due(rt.sessions, rt.clock.now() + horizon, limit):
+        try:
+            outcome, shown = _attempt(rt, sink, d)
+        except Exception as exc:  # a bug or a database hiccup in one delivery must not stop the others
+            log.exception("delivery %s (%s) crashed", d.id, d.kind)
+            outcome, shown = Retry(f"internal error: {type(exc).__name__}: {exc}"), None
+        _record(rt, d, outcome, shown, report)
     return report
+
+
+def drain(rt: Runtime, sink: Sink, horizon: timedelta, max_wait: float = 10.0,
+          sleep: Callable[[float], None] = time.sleep) -> DeliverReport:
+    """For one-shot commands: deliver everything due within `horizon`, waiting (up to `max_wait` s) for chat budgets."""
+    total, waited = DeliverReport(), 0.0
+    while True:
+        r = deliver_due(rt, sink, limit=10_000, horizon=horizon)
+        total.sent, total.retried, total.failed = total.sent + r.sent, total.retried + r.retried, total.failed + r.failed
+        total.deferred = r.deferred
+        if not r.deferred or r.next_due is None or waited >= max_wait:
+            return total
+        pause = min(max((r.next_due - rt.clock.now()).total_seconds(), 0.05), max_wait - waited)
+        sleep(pause)
+        waited += pause
+
+
+def _spend(rt: Runtime, sink: Sink, chat_id: str) -> Deferred | None:
+    if not getattr(sink, "rate_limited", True):
+        return None
+    cfg, now = rt.config.alerting, rt.clock.now()
+    with rt.sessions() as session, session.begin():
+        retry_at = reserve_send(session, chat_id, now, cfg.chat_rate, cfg.chat_burst)
+    return Deferred(retry_at, f"chat {chat_id} over {cfg.chat_rate:g}/s") if retry_at else None
+
+
+def _render(rt: Runtime, incident_id: int) -> tuple[dict, int] | None:
+    with rt.sessions() as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            return None
+        view = build_incident_view(session, incident, rt.config, rt.clock.now())
+        return render_incident_card(view), view.item_count
+
+
+def _attempt(rt: Runtime, sink: Sink, d: outbox.Claimed) -> tuple[DeliveryResult | Deferred, int | None]:
+    if d.kind == "message":  # the payload is the content, or {"content": …} as for thread replies
+        content = d.payload["content"] if isinstance(d.payload.get("content"), dict) else d.payload
+        return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, d.msg_type, content, d.uuid), None
+    if d.kind == "incident_card":
+        if "schema" in d.payload:  # pre-rendered (the foundation's item card)
+            return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, d.msg_type, d.payload, d.uuid), None
+        rendered = _render(rt, d.incident_id) if d.incident_id else None
+        if rendered is None:
+            return Failed(f"incident {d.incident_id} not found"), None
+        return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, "interactive", rendered[0], d.uuid), rendered[1]
+    if d.kind == "thread_reply":
+        return _reply(rt, sink, d), None
+    if d.kind == "reply":  # chat-ops: the answer to a command, in the command's thread
+        return _spend(rt, sink, d.chat_id) or sink.reply(d.reply_to, d.msg_type, d.payload, d.uuid), None
+    if d.kind == "card_update":
+        return _update(rt, sink, d), None
+    return Failed(f"unknown delivery kind {d.kind!r}"), None
+
+
+def _card_still_coming(rt: Runtime, incident_id: int, chat_id: str | None) -> Deferred | None:
+    with rt.sessions() as session:
+        cards = [c for c in queries.card_deliveries(session, incident_id)
+                 if c.status == "pending" and (chat_id is None or c.chat_id == chat_id)]
+    if not cards:
+        return None
+    until = max(min(c.next_attempt_at for c in cards), rt.clock.now()) + CARD_WAIT
+    return Deferred(until, "the incident's card is not posted yet")
+
+
+def _reply(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred:
+    with rt.sessions() as session:
+        message_id = queries.posted_cards(session, d.incident_id).get(d.chat_id)
+    if message_id is None:
+        return _card_still_coming(rt, d.incident_id, d.chat_id) or Failed(
+            f"incident {d.incident_id} has no card in {d.chat_id} to reply to")
+    content = d.payload.get("content", d.payload)
+    return _spend(rt, sink, d.chat_id) or sink.reply(message_id, d.msg_type, content, d.uuid)
+
+
+def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred:
+    with rt.sessions() as session:
+        posted = queries.posted_cards(session, d.incident_id)
+    if not posted:
+        return _card_still_coming(rt, d.incident_id, None) or Sent("")
+    rendered = _render(rt, d.incident_id)
+    if rendered is None:
+        return Failed(f"incident {d.incident_id} not found")
+    results = {chat: sink.patch(mid, rendered[0]) for chat, mid in posted.items()}
+    retry = [f"{chat}: {r.reason}" for chat, r in results.items() if isinstance(r, Retry)]
+    failed = [f"{chat}: {r.reason}" for chat, r in results.items() if isinstance(r, Failed)]
+    if retry:  # patching is idempotent: try them all again
+        afters = [r.after for r in results.values() if isinstance(r, Retry) and r.after]
+        return Retry("; ".join(retry + failed), after=max(afters) if afters else None)
+    return Failed("; ".join(failed)) if failed else Sent(next(iter(posted.values())))
+
+
+def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred, shown: int | None,
+            report: DeliverReport) -> None:
+    now = rt.clock.now()
+    with rt.sessions() as session, session.begin():
+        if isinstance(result, Deferred):
+            outbox.defer(session, d.id, result.until, result.reason)
+            report.deferred += 1
+            report.next_due = min(report.next_due or result.until, result.until)
+        elif isinstance(result, Sent):
+            row = outbox.mark_sent(session, d.id, result.message_id, now)
+            if d.kind == "incident_card" and d.incident_id is not None:
+                _remember_card(session, d.incident_id, d.chat_id, result.message_id, now)
+                if shown is not None:
+                    row.payload = {**row.payload, "item_count": shown}
+            report.sent += 1
+        elif isinstance(result, Retry):
+            row = outbox.mark_retry(session, d.id, result.reason, now, result.after)
+            log.warning("delivery %s (%s) to %s: %s (attempt %d%s)", d.id, d.kind, d.chat_id, result.reason,
+                        d.attempts, ", giving up" if row.status == "failed" else ", will retry")
+            report.retried += row.status != "failed"
+            report.failed += row.status == "failed"
+        else:
+            outbox.mark_failed(session, d.id, result.reason)
+            log.error("delivery %s (%s) to %s failed for good: %s", d.id, d.kind, d.chat_id, result.reason)
+            report.failed += 1
 
 
 def _remember_card(session, incident_id: int, chat_id: str, message_id: str, now) -> None:

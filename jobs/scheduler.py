@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
 from jobs.deliver import Sink, deliver_due
+from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
 from jobs.http import Http
@@ -22,6 +23,7 @@ from jobs.sources import FETCHERS
 log = logging.getLogger(__name__)
 
 DELIVER_EVERY = 2
+REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 
 
@@ -37,6 +39,8 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
                           name=f"scan {spec.name}")
     scheduler.add_job(deliver_due, "interval", args=(rt, sink), seconds=DELIVER_EVERY, id="deliver",
                       next_run_time=now, name="deliver")
+    scheduler.add_job(remind_due, "interval", args=(rt,), seconds=REMIND_EVERY, id="remind",
+                      next_run_time=now, name="remind unacknowledged incidents")
     scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",
                       next_run_time=now, name="escalate missed response deadlines")
     digest = rt.config.response.digest

@@ -4,6 +4,7 @@ A claim is a short transaction that leases rows (moves `next_attempt_at` past th
 attempt), so a worker that dies mid-send leaves them due again later; the delivery `uuid`, sent to
 Feishu, makes that resend harmless. On PostgreSQL the claim skips rows another worker holds.
 """
+import hashlib
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +17,8 @@ from bot.models import Delivery
 LEASE = timedelta(seconds=60)
 BACKOFF_BASE = 2.0
 BACKOFF_MAX = 600.0
-MAX_ATTEMPTS = 12
+# transient failures (an outage, rate limits) are retried this long; a card is interactive for 14 days
+GIVE_UP_AFTER = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,25 @@ class Claimed:
 
 def enqueue(session: Session, *, kind: str, chat_id: str | None, msg_type: str, payload: dict, now: datetime,
             incident_id: int | None = None, item_id: int | None = None, reply_to: str | None = None,
-            key: str | None = None) -> Delivery:
-    """Add a message to send, in the caller's transaction; `key`, if given, becomes its stable uuid."""
+            key: str | None = None, due: datetime | None = None) -> Delivery:
+    """Add a message to send (at `due`, default now), in the caller's transaction; `key` becomes its stable uuid."""
     row = Delivery(uuid=key or uuidlib.uuid4().hex, kind=kind, chat_id=chat_id, msg_type=msg_type,
                    payload=payload, incident_id=incident_id, item_id=item_id, reply_to=reply_to,
-                   status="pending", attempts=0, next_attempt_at=now, created_at=now)
+                   status="pending", attempts=0, next_attempt_at=due or now, created_at=now)
     session.add(row)
     return row
+
+
+def enqueue_once(session: Session, *, key: str, **fields) -> Delivery | None:
+    """Like `enqueue`, unless a delivery with this key exists already (then None): one card per chat, etc."""
+    if session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None:
+        return None
+    return enqueue(session, key=key, **fields)
+
+
+def short_key(text: str) -> str:
+    """A short stable digest of e.g. a chat id, to build delivery keys that fit the uuid column (50)."""
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
@@ -72,17 +86,27 @@ def mark_sent(session: Session, delivery_id: int, message_id: str, now: datetime
 
 
 def mark_retry(session: Session, delivery_id: int, reason: str, now: datetime, after: float | None = None) -> Delivery:
-    """Schedule another attempt, or give up for good after MAX_ATTEMPTS."""
+    """Schedule another attempt, or give up for good once the delivery is GIVE_UP_AFTER old."""
     row = session.get(Delivery, delivery_id)
     row.last_error = reason
-    if row.attempts >= MAX_ATTEMPTS:
+    if now - row.created_at >= GIVE_UP_AFTER:
         row.status = "failed"
-        row.last_error = f"gave up after {row.attempts} attempts: {reason}"
+        row.last_error = f"gave up after {row.attempts} attempts in {now - row.created_at}: {reason}"
         return row
     wait = backoff(row.attempts)
     if after is not None:
         wait = max(wait, timedelta(seconds=after))
     row.next_attempt_at = now + wait
+    return row
+
+
+def defer(session: Session, delivery_id: int, until: datetime, reason: str | None = None) -> Delivery:
+    """Put a claimed delivery back until `until` without counting the attempt (rate cap, card not posted yet)."""
+    row = session.get(Delivery, delivery_id)
+    row.attempts = max(row.attempts - 1, 0)
+    row.next_attempt_at = until
+    if reason:
+        row.last_error = reason
     return row
 
 

@@ -4,6 +4,7 @@ import re
 
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _TAGS = re.compile(r"</?(font|at)[^>]*>")
+_AT = re.compile(r"<at (?:id|user_id)=\"?([\w-]+)\"?></at>")
 
 
 def _content(node: dict | None) -> str:
@@ -17,6 +18,7 @@ def _content(node: dict | None) -> str:
 
 def _markdown(text: str) -> str:
     text = _MD_LINK.sub(lambda m: f"{m.group(1)} <{m.group(2)}>", text)
+    text = _AT.sub(lambda m: f"@{m.group(1)}", text)
     return _TAGS.sub("", text).replace("**", "")
 
 
@@ -31,6 +33,8 @@ def _elements(elements: list[dict], out: list[str], indent: str = "") -> None:
             out.append(indent + "─" * 40)
         elif tag == "button":
             out.append(indent + f"[{_content(el.get('text'))}]")
+        elif tag in ("select_person", "select_static"):
+            out.append(indent + f"[{_content(el.get('placeholder'))} ▾]")
         elif tag == "column_set":
             for col in el.get("columns", []):
                 _elements(col.get("elements", []), out, indent)

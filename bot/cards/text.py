@@ -58,3 +58,16 @@ def safe_url(url: str | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
         return None
     return quote(url, safe=":/?&=%#+,;@!$'*-._~")
+
+
+_OPEN_ID = re.compile(r"^ou_[0-9a-zA-Z_-]+$")
+
+
+def at_mentions(open_ids: list[str] | tuple[str, ...]) -> str:
+    """Card markdown @-mentions for config-sourced open_ids; anything not shaped ou_… is dropped, never @all."""
+    return " ".join(f"<at id={oid}></at>" for oid in dict.fromkeys(open_ids) if _OPEN_ID.fullmatch(oid))
+
+
+def text_mentions(open_ids: list[str] | tuple[str, ...]) -> str:
+    """The same @-mentions for a text message (its syntax differs from the card's)."""
+    return " ".join(f'<at user_id="{oid}"></at>' for oid in dict.fromkeys(open_ids) if _OPEN_ID.fullmatch(oid))

@@ -1,4 +1,5 @@
 """All tables; importing this package registers them on Base.metadata."""
+from bot.models.chat_budget import ChatSendBudget
 from bot.models.chatops import ProcessedEvent, Silence
 from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
@@ -7,6 +8,6 @@ from bot.models.member import Member
 from bot.models.source import Source
 
 __all__ = [
-    "Delivery", "Escalation", "Incident", "IncidentEvent", "IncidentMessage",
+    "ChatSendBudget", "Delivery", "Escalation", "Incident", "IncidentEvent", "IncidentMessage",
     "Item", "Member", "ProcessedEvent", "Silence", "Source",
 ]

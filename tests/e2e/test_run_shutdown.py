@@ -53,4 +53,4 @@ def test_run_scans_then_stops_cleanly_on_sigterm(tmp_path):
             proc.kill()
     assert proc.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
-    assert "舆情提醒 · 星河消费金融" in out
+    assert "星河消费金融 · 舆情告警" in out  # the incident card, printed without Feishu credentials

@@ -64,7 +64,7 @@ def test_injected_markup_reaches_the_chat_as_text(config_path, feishu, app_env):
 
 def test_without_credentials_cards_are_printed_and_nothing_is_sent(config_path, feishu):
     result = scan(config_path, {"FEISHU_APP_ID": "", "FEISHU_APP_SECRET": ""})
-    assert "舆情提醒 · 星河消费金融" in result.output
+    assert "星河消费金融 · 舆情告警" in result.output
     assert "被星河消费金融的催收电话打爆了" in result.output
     assert feishu.requests == []
 
@@ -101,4 +101,5 @@ def test_unknown_source_name_is_a_clear_error(config_path, app_env):
 def test_card_carries_brand_in_header(config_path, feishu, app_env):
     scan(config_path, app_env)
     header = feishu.in_chat(CHAT)[0].content["header"]
-    assert json.dumps(header, ensure_ascii=False).count("星河消费金融") == 1
+    assert header["title"]["content"].endswith("星河消费金融 · 舆情告警")
+    assert json.dumps(header["title"], ensure_ascii=False).count("星河消费金融") == 1

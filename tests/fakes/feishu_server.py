@@ -3,10 +3,12 @@
 It binds 127.0.0.1 on a free port, records every request, keeps the messages a chat would show,
 honours the message `uuid` (a repeated send returns the first message), and can be told to fail:
 `fail_next(kind, times)` queues faults, `down()` / `up()` make every API call fail until recovery,
-`expire_tokens()` makes the tokens issued so far answer 99991663.
+`expire_tokens()` makes the tokens issued so far answer 99991663, `remove_bot(chat_id)` makes every post,
+reply and patch in that chat answer 230002 (the bot was removed from the group).
 """
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +38,28 @@ class Message:
         """All the text in the current content, for assertions."""
         return json.dumps(self.current, ensure_ascii=False)
 
+    @property
+    def mentions(self) -> list[str]:
+        """Who the chat would notify: the ids of `<at>` tags in card markdown and in text messages."""
+        found = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                if node.get("tag") == "markdown" or "text" in node and isinstance(node["text"], str):
+                    found.extend(_AT.findall(node.get("content") or node.get("text") or ""))
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(self.current)
+        return found
+
+
+# Feishu's mention syntax: card markdown `<at id=ou_x></at>`, text `<at user_id="ou_x"></at>` (also id=all)
+_AT = re.compile(r"<at (?:id|user_id)=[\"']?([\w-]+)[\"']?\s*>")
+
 
 FAULTS = {
     "http500": (500, {"code": 1, "msg": "internal error"}),
@@ -61,6 +85,7 @@ class FakeFeishu:
         self._faults: list[str] = []
         self._down = False
         self._valid_tokens: set[str] = set()
+        self.removed_from: set[str] = set()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.slow_seconds = slow_seconds
@@ -95,6 +120,9 @@ class FakeFeishu:
     def up(self) -> None:
         self._down = False
 
+    def remove_bot(self, chat_id: str) -> None:
+        self.removed_from.add(chat_id)
+
     def expire_tokens(self) -> None:
         with self._lock:
             self._valid_tokens.clear()
@@ -102,6 +130,10 @@ class FakeFeishu:
     # -- what the chats show -----------------------------------------------------------------------
     def in_chat(self, chat_id: str) -> list[Message]:
         return [m for m in self.messages if m.chat_id == chat_id and m.root_id is None]
+
+    def posts(self) -> list[Message]:
+        """Every message any chat shows (cards, replies), in order."""
+        return list(self.messages)
 
     def replies_to(self, message_id: str) -> list[Message]:
         return [m for m in self.messages if m.root_id == message_id]
@@ -187,6 +219,8 @@ class FakeFeishu:
             msg = self._find(parts[5])
             if msg is None:
                 return 400, {"code": 230011, "msg": "message not found"}, {}
+            if msg.chat_id in self.removed_from:
+                return 400, {"code": 230002, "msg": "Bot/User can NOT be out of the chat."}, {}
             try:
                 content = json.loads(body["content"])
             except (KeyError, TypeError, json.JSONDecodeError):
@@ -205,6 +239,8 @@ class FakeFeishu:
         return next((m for m in self.messages if m.message_id == message_id), None)
 
     def _create(self, chat_id: str, body: dict, root_id: str | None) -> tuple[int, object, dict]:
+        if chat_id in self.removed_from:
+            return 400, {"code": 230002, "msg": "Bot/User can NOT be out of the chat."}, {}
         uuid = body.get("uuid")
         try:
             content = json.loads(body["content"])

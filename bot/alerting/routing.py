@@ -1,0 +1,37 @@
+"""Routing: grade + brand → the chats a card goes to and who it @-mentions (pure).
+
+A brand's own route (alerting.brand_routes.<brand>.<grade|default>) wins over the global one
+(alerting.routes.<grade|default>). Moderate and major incidents (alerting.mention_grades) mention the
+members on call; major ones also the leads. Never @all: mentions come only from config open_ids.
+"""
+import re
+from dataclasses import dataclass
+
+from bot.config.alerting import OPEN_ID, AlertingConfig
+
+_OPEN_ID = re.compile(OPEN_ID)
+
+
+@dataclass(frozen=True)
+class Route:
+    chat_ids: tuple[str, ...]
+    mentions: tuple[str, ...]
+
+
+def chats_for(cfg: AlertingConfig, brand: str, grade: str | None) -> tuple[str, ...]:
+    """The chat ids for this brand and grade, in config order, without repeats."""
+    return tuple(dict.fromkeys(cfg.chat_ids_for(grade, brand)))
+
+
+def mentions_for(cfg: AlertingConfig, grade: str | None, on_call: list[str],
+                 leads: list[str] | None = None) -> tuple[str, ...]:
+    """The open_ids to @-mention on a card of this grade: on call for mention grades, plus leads for 重大."""
+    if grade not in cfg.mention_grades:
+        return ()
+    people = list(on_call) + (list(cfg.leads if leads is None else leads) if grade == "重大" else [])
+    return tuple(p for p in dict.fromkeys(people) if _OPEN_ID.fullmatch(p))
+
+
+def route(cfg: AlertingConfig, brand: str, grade: str | None, on_call: list[str],
+          leads: list[str] | None = None) -> Route:
+    return Route(chats_for(cfg, brand, grade), mentions_for(cfg, grade, on_call, leads))
