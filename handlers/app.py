@@ -39,7 +39,7 @@ class ChatOps:
         self.registry = build_registry(self.actions)
         self.cards = CardActions(self.actions, render_card if render_card is not None else default_card_renderer(rt))
         self.dispatcher = Dispatcher(rt, self.registry, self.cards)
-        self.worker = CommandWorker(self.dispatcher.handle_message)
+        self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock)
         self.http = HttpIntake(rt.loaded.secrets, self.dispatcher, self.worker)
         self.ws = None
 

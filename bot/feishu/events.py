@@ -7,6 +7,7 @@ Anything that fails a check raises `EventRejected(status, reason)`; the intake a
 The same parser serves the long connection, whose payloads arrive already decrypted and unsigned.
 """
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -176,3 +177,12 @@ def _card(event_id: str, event: dict) -> CardActionEvent:
                            value=action.get("value"), chat_id=context.get("open_chat_id"),
                            message_id=context.get("open_message_id"), tag=action.get("tag", "button"),
                            option=action.get("option"), token=event.get("token"))
+
+
+def message_to_dict(event: MessageEvent) -> dict:
+    """A message event as plain JSON, to keep in the database until it is handled."""
+    return dataclasses.asdict(event)
+
+
+def message_from_dict(data: dict) -> MessageEvent:
+    return MessageEvent(**{**data, "mentions": tuple(Mention(**m) for m in data.get("mentions") or ())})

@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on Base.metadata."""
 from bot.models.chat_budget import ChatSendBudget
-from bot.models.chatops import ProcessedEvent, Silence
+from bot.models.chat_budget import ChatSendBudget
+from bot.models.chatops import InboxEvent, ProcessedEvent, Silence
 from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
 from bot.models.item import Item
@@ -8,6 +9,6 @@ from bot.models.member import Member
 from bot.models.source import Source
 
 __all__ = [
-    "ChatSendBudget", "Delivery", "Escalation", "Incident", "IncidentEvent", "IncidentMessage",
+    "ChatSendBudget", "Delivery", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
     "Item", "Member", "ProcessedEvent", "Silence", "Source",
 ]

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -28,3 +28,19 @@ class Silence(Base):
     ends_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class InboxEvent(Base):
+    """A chat message accepted from Feishu and not yet handled: written before Feishu gets its answer, so a
+    crash between the answer and the handling loses nothing (Feishu will not send it again)."""
+
+    __tablename__ = "chat_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(100), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    received_at: Mapped[datetime]
+    handled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
