@@ -62,13 +62,7 @@ def start_drill(session: Session, config: Config, grade: str, actor: str | None,
     session.add(IncidentEvent(incident_id=inc.id, at=now, kind="detected", actor=actor, via="command",
                               text=f"演练开始：模拟{grade}事件", detail={"drill": True, "grade": grade}))
     session.flush()
-    try:
-        on_incident_change(session, config, inc, Change(ChangeKind.OPENED), now)
-    except NotImplementedError:  # before the alerting hook lands: the foundation's card, as intake does
-        from bot.incidents.service import IncidentService
-
-        first = session.scalars(select(Item).where(Item.incident_id == inc.id).order_by(Item.id)).first()
-        IncidentService(config).enqueue_item_card(session, inc, first, now)
+    on_incident_change(session, config, inc, Change(ChangeKind.OPENED), now)
     return inc
 
 

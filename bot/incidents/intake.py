@@ -9,7 +9,6 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
@@ -123,26 +122,14 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
                                           "reasons": list(decision.reasons)}))
     session.flush()
     if before is None and after is not None:
-        _notify(session, config, incident, Change(ChangeKind.OPENED), now)
+        on_incident_change(session, config, incident, Change(ChangeKind.OPENED), now)
         return 1
     if after is not None and before is not None and after > before:
-        _notify(session, config, incident, Change(ChangeKind.GRADE_UP, detail={"from": before.value, "to": after.value}),
+        on_incident_change(session, config, incident, Change(ChangeKind.GRADE_UP, detail={"from": before.value, "to": after.value}),
                 now)
     if not is_new and after is not None:
-        _notify(session, config, incident, Change(ChangeKind.ITEMS_ADDED, detail={"added": 1}), now)
+        on_incident_change(session, config, incident, Change(ChangeKind.ITEMS_ADDED, detail={"added": 1}), now)
     return 0
-
-
-def _notify(session: Session, config: Config, incident: Incident, change: Change, now: datetime) -> None:
-    try:
-        on_incident_change(session, config, incident, change, now)
-    except NotImplementedError:
-        # TEMPORARY until the alerting hook lands: the foundation's one card per opened incident
-        if change.kind is ChangeKind.OPENED:
-            from bot.incidents.service import IncidentService
-
-            item = session.scalars(select(Item).where(Item.incident_id == incident.id).order_by(Item.id)).first()
-            IncidentService(config).enqueue_item_card(session, incident, item, now)
 
 
 def _merge_topics(current: list, a: Analysis) -> list:

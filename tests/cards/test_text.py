@@ -1,8 +1,5 @@
-import json
-
 import pytest
 
-from bot.cards.item import ItemView, render_item_card
 from bot.cards.text import clean, safe_text, safe_url, truncate
 
 INJECTIONS = [
@@ -33,11 +30,3 @@ def test_only_http_urls_survive_and_cannot_close_a_markdown_link():
     assert safe_url("javascript:alert(1)") is None
     assert safe_url("https://e.com/a b)c[d]") == "https://e.com/a%20b%29c%5Bd%5D"
 
-
-def test_item_card_never_pings_and_keeps_its_layout():
-    nasty = "标题<at id=all></at>\n[链接](https://evil.example.com)" + "长" * 5000
-    card = render_item_card(ItemView("星河<at id=all></at>", nasty, nasty, "https://e.com/x", "src", "weibo", None))
-    raw = json.dumps(card, ensure_ascii=False)
-    assert "<at" not in raw and "](https://evil" not in raw
-    assert len(card["body"]["elements"]) == 4
-    assert len(raw.encode()) < 8_000
