@@ -2,6 +2,7 @@
 import re
 from dataclasses import dataclass
 
+from bot.grades import Grade
 from handlers.context import Context, UsageError
 
 _ID = re.compile(r"^[#＃]?(\d{1,9})$")
@@ -52,3 +53,13 @@ def mentioned_open_id(ctx: Context, word: str) -> str:
             return m.open_id
     name = word.removeprefix("@")
     return name  # IncidentActions resolves open_ids; the command layer resolves names first
+
+
+def grade_word(text: str) -> Grade:
+    """重大 / 一般 / 轻微 (or major / moderate / minor)."""
+    if not text.strip():
+        raise UsageError("缺少级别")
+    try:
+        return Grade.parse(text)
+    except ValueError:
+        raise UsageError(f"级别「{text.strip()}」不对，用 重大、一般 或 轻微") from None

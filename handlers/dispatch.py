@@ -115,7 +115,7 @@ class Dispatcher:
         def run(session: Session) -> Reply | None:
             turn = self._turn(session, event, via)
             reply = self._chain(turn, MESSAGE_CHAIN) or self._command(turn)
-            if reply is not None and reply.text and deliver:
+            if reply is not None and (reply.text or reply.card) and deliver:
                 self._queue_reply(session, event, reply)
             return reply
         return self._run(event, run, deliver)
@@ -201,8 +201,10 @@ class Dispatcher:
         return reply
 
     def _queue_reply(self, session: Session, event: MessageEvent, reply: Reply) -> None:
-        outbox.enqueue(session, kind="reply", chat_id=event.chat_id, reply_to=event.message_id, msg_type="text",
-                       payload={"text": reply.text}, now=self.rt.clock.now(), key=f"r-{event.event_id}"[:50])
+        """The answer in the command's thread: the card when there is one (/status, /report), else the text."""
+        msg_type, payload = ("interactive", reply.card) if reply.card else ("text", {"text": reply.text})
+        outbox.enqueue(session, kind="reply", chat_id=event.chat_id, reply_to=event.message_id, msg_type=msg_type,
+                       payload=payload, now=self.rt.clock.now(), key=f"r-{event.event_id}"[:50])
 
 
 def _first_time(session: Session, event_id: str, now: datetime, kind: str = "message") -> bool:

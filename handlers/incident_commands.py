@@ -1,11 +1,12 @@
-"""/ack /assign /resolve /reopen /grade /note /fp → the incident action service."""
+"""/ack /assign /resolve /reopen /grade /note /fp /assess /statement → the incident action service."""
+import re
 from dataclasses import dataclass
 
 from bot.config.team import Role
 from bot.grades import Grade
-from bot.incidents.actions import IncidentActions
+from bot.incidents.actions import IncidentActions, Milestone
 from bot.incidents.state import Action
-from handlers.args import incident_target, mentioned_open_id, only_incident, readable, split_first
+from handlers.args import grade_word, incident_target, mentioned_open_id, only_incident, readable, split_first
 from handlers.context import Context, Reply, UsageError
 from handlers.registry import CommandSpec, Registry
 
@@ -21,6 +22,11 @@ ROLES: dict[Action, Role] = {
 class WithText:
     incident_id: int
     text: str
+
+
+# `/note ID 研判 …` and `/note ID 声明：…` record the milestone, as /assess and /statement do
+_MILESTONE_NOTE = re.compile(r"^(研判|声明)(?:[\s:：]+(.*))?$", re.S)
+MILESTONE_WORDS = {"研判": Milestone.ASSESSED, "声明": Milestone.STATEMENT}
 
 
 @dataclass(frozen=True)
@@ -64,15 +70,20 @@ def register(registry: Registry, actions: IncidentActions) -> None:
 
     def parse_grade(ctx: Context, text: str) -> GradeArgs:
         target = incident_target(ctx, text)
-        if not target.rest:
-            raise UsageError("缺少级别")
-        try:
-            return GradeArgs(target.incident_id, Grade.parse(target.rest))
-        except ValueError:
-            raise UsageError(f"级别「{target.rest}」不对，用 重大、一般 或 轻微") from None
+        return GradeArgs(target.incident_id, grade_word(target.rest))
 
     def done(outcome) -> Reply:
         return Reply(text=outcome.message, toast=outcome.message)
+
+    def note(ctx: Context, a: WithText) -> Reply:
+        m = _MILESTONE_NOTE.match(a.text)
+        if m:
+            return done(actions.record(ctx.session, a.incident_id, ctx.actor, MILESTONE_WORDS[m.group(1)],
+                                       (m.group(2) or "").strip(), ctx.now))
+        return done(actions.note(ctx.session, a.incident_id, ctx.actor, a.text, ctx.now))
+
+    def milestone(which: Milestone):
+        return lambda ctx, a: done(actions.record(ctx.session, a.incident_id, ctx.actor, which, a.text, ctx.now))
 
     specs = [
         CommandSpec("ack", ("认领",), "[ID]", ROLES[Action.ACK], "认领事件，由你负责跟进", only_incident,
@@ -86,7 +97,11 @@ def register(registry: Registry, actions: IncidentActions) -> None:
         CommandSpec("grade", ("定级",), "ID 重大|一般|轻微", ROLES[Action.REGRADE], "人工定级（负责人）", parse_grade,
                     lambda ctx, a: done(actions.regrade(ctx.session, a.incident_id, ctx.actor, a.grade, ctx.now))),
         CommandSpec("note", ("备注",), "ID 文本", ROLES[Action.NOTE], "在事件时间线上记一笔", _with_text("备注内容"),
-                    lambda ctx, a: done(actions.note(ctx.session, a.incident_id, ctx.actor, a.text, ctx.now))),
+                    note),
+        CommandSpec("assess", ("研判",), "ID [结论]", ROLES[Action.NOTE], "记录研判结论（首次即完成研判时限，停止提醒）",
+                    _with_text(None), milestone(Milestone.ASSESSED)),
+        CommandSpec("statement", ("声明",), "ID [文本或链接]", ROLES[Action.NOTE],
+                    "记录已发布官方声明（首次即完成声明时限，停止提醒）", _with_text(None), milestone(Milestone.STATEMENT)),
         CommandSpec("fp", ("误报",), "ID [原因]", ROLES[Action.MARK_FP], "标记误报并关闭，反馈给分析规则",
                     _with_text(None),
                     lambda ctx, a: done(actions.mark_fp(ctx.session, a.incident_id, ctx.actor, ctx.now, a.text))),

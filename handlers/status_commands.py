@@ -1,9 +1,15 @@
-"""/status (the lead's summary) and /incident (one incident with its timeline), as chat text."""
+"""/status (the digest's content plus who is waiting and who owns what), /incident, /report (the review card)
+and /oncall — read-only, for anyone in the chat."""
+from bot.cards.digest import render_digest_card
+from bot.cards.review import render_review_card
 from bot.clock import SHANGHAI
-from bot.config.team import TeamConfig
+from bot.config import Config
 from bot.incidents.actions import UnknownIncident
+from bot.incidents.digest import load_digest
 from bot.incidents.queries import IncidentDetail, StatusSummary, incident_detail, status_summary
+from bot.incidents.review import load_review
 from bot.incidents.state import State
+from bot.rota import Member, OnCall, current_on_call, next_shift
 from handlers.args import only_incident
 from handlers.context import Context, Reply, UsageError
 from handlers.registry import CommandSpec, Registry
@@ -11,20 +17,28 @@ from handlers.registry import CommandSpec, Registry
 VIA = {"command": "指令", "button": "按钮", "console": "控制台", "system": "系统"}
 
 
-def format_status(s: StatusSummary) -> str:
+def _ids(ids: list[int]) -> str:
+    return " ".join(f"#{i}" for i in ids)
+
+
+def status_lines(s: StatusSummary) -> list[str]:
+    """What /status adds to the digest: open now, who is waiting for an 认领, who owns what."""
     grades = "，".join(f"{g or '未定级'} {n}" for g, n in s.open_by_grade.items()) or "无"
-    lines = [f"📋 舆情值班概况：未关闭 {s.open_total} 起（{grades}）",
-             f"待认领 {len(s.unacknowledged)} 起" + (f"：{' '.join(f'#{i}' for i in s.unacknowledged)}"
-                                                   if s.unacknowledged else "")]
-    if s.overdue:
-        lines.append(f"⚠️ 超时未认领 {len(s.overdue)} 起：" + "；".join(
-            f"#{o.incident_id}（{o.grade or '未定级'}，已等 {o.waiting_minutes} 分钟）" for o in s.overdue))
-    else:
-        lines.append("超时未认领 0 起")
+    lines = [f"未关闭 {s.open_total} 起（{grades}）",
+             f"待认领 {len(s.unacknowledged)} 起" + (f"：{_ids(s.unacknowledged)}" if s.unacknowledged else "")]
     if s.owners:
-        lines.append("负责人：" + "；".join(f"{name} {' '.join(f'#{i}' for i in ids)}" for name, ids in s.owners.items()))
+        lines.append("负责人：" + "；".join(f"{name} {_ids(ids)}" for name, ids in s.owners.items()))
     lines.append(f"近 24 小时：新事件 {s.opened_24h} 起，新内容 {s.items_24h} 条，关闭 {s.closed_24h} 起")
-    return "\n".join(lines)
+    return lines
+
+
+def status_card(config: Config, ctx: Context) -> dict:
+    """The daily digest's card as of now, headed by the live lines (drills are left out of both)."""
+    card = render_digest_card(load_digest(ctx.session, config, ctx.now))
+    lines = status_lines(status_summary(ctx.session, config, ctx.now))
+    card["header"]["title"]["content"] = f"舆情值班概况 {ctx.now.astimezone(SHANGHAI):%m-%d %H:%M}"
+    card["body"]["elements"].insert(0, {"tag": "div", "text": {"tag": "plain_text", "content": "\n".join(lines)}})
+    return card
 
 
 def format_detail(d: IncidentDetail) -> str:
@@ -41,7 +55,25 @@ def format_detail(d: IncidentDetail) -> str:
     return "\n".join(lines)
 
 
-def register(registry: Registry, team: TeamConfig) -> None:
+def _shift(oc: OnCall) -> str:
+    def name(m: Member | None) -> str:
+        return m.name if m else "未配置"
+    return f"{name(oc.primary)}（备班 {name(oc.backup)}）"
+
+
+def format_on_call(now_: OnCall, nxt: OnCall | None) -> str:
+    leads = "、".join(m.name for m in now_.leads) or "未配置"
+    lines = [f"🧑‍💻 当前值班：{_shift(now_)}，负责人 {leads}"]
+    if nxt is not None and now_.until is not None:
+        lines.append(f"下一班（{now_.until.astimezone(SHANGHAI):%m-%d %H:%M} 起）：{_shift(nxt)}")
+    else:
+        lines.append("下一班：未排班（config.yaml 的 response.rota）")
+    return "\n".join(lines)
+
+
+def register(registry: Registry, config: Config) -> None:
+    team = config.team
+
     def no_args(_ctx: Context, text: str) -> None:
         if text.strip():
             raise UsageError(f"多余的参数「{text.strip()}」")
@@ -52,7 +84,22 @@ def register(registry: Registry, team: TeamConfig) -> None:
             raise UnknownIncident(incident_id)
         return Reply(text=format_detail(d))
 
-    registry.register(CommandSpec("status", ("状态",), "", None, "值班概况：未关闭、待认领、超时、负责人、近 24 小时",
-                                  no_args, lambda ctx, _: Reply(text=format_status(
-                                      status_summary(ctx.session, team, ctx.now)))))
+    def report(ctx: Context, incident_id: int) -> Reply:
+        review = load_review(ctx.session, config, incident_id, ctx.now)
+        if review is None:
+            raise UnknownIncident(incident_id)
+        return Reply(card=render_review_card(review))
+
+    def on_call(ctx: Context, _: None) -> Reply:
+        resp = config.response
+        fallback = tuple(getattr(config.alerting, "leads", []))
+        return Reply(text=format_on_call(current_on_call(config, ctx.now),
+                                         next_shift(resp.rota, ctx.now, resp.tz, fallback)))
+
+    registry.register(CommandSpec("status", ("状态",), "", None,
+                                  "值班概况：日报内容（分级分状态、响应用时、超时、热点、声量图）+ 待认领与负责人",
+                                  no_args, lambda ctx, _: Reply(card=status_card(config, ctx))))
     registry.register(CommandSpec("incident", ("详情",), "ID", None, "事件详情与时间线", only_incident, detail))
+    registry.register(CommandSpec("report", ("复盘",), "ID", None, "事件复盘卡片：各环节用时与时限、声量、教训",
+                                  only_incident, report))
+    registry.register(CommandSpec("oncall", ("值班",), "", None, "现在谁值班、下一班是谁", no_args, on_call))

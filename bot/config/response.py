@@ -1,5 +1,6 @@
 """Config of response discipline (`response:`): the on-call rota, working hours, deadlines per grade,
-escalation intervals and the daily digest. Defaults follow the response plan and are documented in config.yaml."""
+escalation intervals, the daily digest and follow-up tracking. Defaults follow the response plan and are
+documented in config.yaml."""
 from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -111,6 +112,16 @@ class DigestConfig(Strict):
     chat: str | None = None  # a name under alerting.chats; null: the first chat of alerting.routes.default
 
 
+class FollowUpConfig(Strict):
+    """持续监控: thread updates while an incident is open and for a while after it is resolved."""
+
+    enabled: bool = True
+    interval_minutes: int = Field(default=60, ge=5)       # one update per interval, only when something is new
+    after_resolve_hours: int = Field(default=24, ge=0)    # keep watching this long after 已解决
+    resurgence_items: int = Field(default=5, ge=1)        # this many new items after resolution …
+    resurgence_window_hours: int = Field(default=2, ge=1)  # … within this window reopen the incident
+
+
 class ResponseConfig(Strict):
     timezone: str = "Asia/Shanghai"
     rota: RotaConfig = RotaConfig()
@@ -118,6 +129,7 @@ class ResponseConfig(Strict):
     deadlines: dict[str, GradeDeadlines] = Field(default_factory=lambda: dict(DEFAULT_DEADLINES))
     escalation: EscalationConfig = EscalationConfig()
     digest: DigestConfig = DigestConfig()
+    follow_up: FollowUpConfig = FollowUpConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -1,7 +1,7 @@
-"""Config of the response team: members by Feishu open_id, with roles, and the ack deadlines per grade."""
+"""Config of the response team: members by Feishu open_id, with roles (deadlines live under `response.deadlines`)."""
 from enum import StrEnum
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from bot.config.base import Strict
 
@@ -40,20 +40,9 @@ class TeamMember(Strict):
 
 
 class TeamConfig(Strict):
-    """The people the bot knows, and how long each grade may wait for an 认领 (minutes)."""
+    """The people the bot knows."""
 
     members: list[TeamMember] = []
-    ack_deadlines: dict[str, int] = {"重大": 15, "一般": 60, "轻微": 240}
-
-    @field_validator("ack_deadlines")
-    @classmethod
-    def _deadlines(cls, v: dict[str, int]) -> dict[str, int]:
-        unknown = [g for g in v if g not in GRADES]
-        if unknown:
-            raise ValueError(f"unknown grade {unknown[0]!r}, use {', '.join(GRADES)}")
-        if any(m <= 0 for m in v.values()):
-            raise ValueError("deadlines must be positive minutes")
-        return {**{"重大": 15, "一般": 60, "轻微": 240}, **v}
 
     @model_validator(mode="after")
     def _unique(self) -> "TeamConfig":
@@ -78,7 +67,3 @@ class TeamConfig(Strict):
         """A display name for an open_id: the member's name, else the id itself."""
         m = self.member(open_id)
         return m.name if m else (open_id or "系统")
-
-    def ack_deadline_minutes(self, grade: str | None) -> int:
-        """Minutes an incident of this grade may stay unacknowledged; ungraded ones get the 轻微 deadline."""
-        return self.ack_deadlines.get(grade or "轻微", self.ack_deadlines["轻微"])

@@ -1,4 +1,5 @@
-"""What people do to incidents — ack, assign, resolve, reopen, regrade, note, mark false positive.
+"""What people do to incidents — ack, assign, resolve, reopen, regrade, note, mark false positive, record the
+assessment (研判) and the official statement (声明) — and the system's reopening on resurgence.
 
 Commands, card buttons and the console all call these methods. Each one checks the transition table,
 changes the incident, writes its timeline row and calls the alerting hook, all in the caller's
@@ -8,6 +9,7 @@ are stopped by the incident's version column (StaleDataError on flush; the calle
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -36,6 +38,21 @@ class Actor:
 class Outcome:
     incident: Incident
     message: str  # chat-ready, e.g. "#12 已由 张三 认领"
+
+
+class Milestone(StrEnum):
+    """A response step recorded from the chat; the value is its timeline kind."""
+
+    ASSESSED = "assessed"
+    STATEMENT = "statement"
+
+    @property
+    def label(self) -> str:
+        return {"assessed": "研判", "statement": "声明"}[self.value]
+
+    @property
+    def column(self) -> str:
+        return {"assessed": "assessed_at", "statement": "statement_at"}[self.value]
 
 
 class UnknownIncident(LookupError):
@@ -84,17 +101,20 @@ class IncidentActions:
                            f"标记为误报{'：' + reason if reason else ''}",
                            lambda inc: f"#{inc.id} 已由 {actor.name} 标记为误报，已记录反馈")
 
-    def reopen(self, session: Session, incident_id: int, actor: Actor, now: datetime) -> Outcome:
+    @staticmethod
+    def _reopening(now: datetime) -> Callable[[Incident], None]:
         def change(inc: Incident) -> None:
             # the same (brand, event) key as the grouping uses; unique while open
             inc.open_key = f"{inc.brand}:{inc.event_key}"
             inc.resolved_at = inc.resolved_by = inc.acknowledged_at = inc.acknowledged_by = inc.owner = None
             inc.opened_at = now  # the ack deadline runs again from the reopening
+        return change
 
+    def reopen(self, session: Session, incident_id: int, actor: Actor, now: datetime) -> Outcome:
         try:
             with session.begin_nested():
-                return self._apply(session, incident_id, Action.REOPEN, actor, now, change, "重开了事件", {},
-                                   ChangeKind.STATE, lambda inc: f"#{inc.id} 已由 {actor.name} 重开，待认领")
+                return self._apply(session, incident_id, Action.REOPEN, actor, now, self._reopening(now),
+                                   "重开了事件", {}, ChangeKind.STATE, lambda inc: f"#{inc.id} 已由 {actor.name} 重开，待认领")
         except IntegrityError:
             inc = self.load(session, incident_id)
             other = session.scalar(select(Incident.id).where(Incident.open_key == f"{inc.brand}:{inc.event_key}"))
@@ -118,6 +138,42 @@ class IncidentActions:
         return self._apply(session, incident_id, Action.NOTE, actor, now, lambda inc: None, text, detail,
                            ChangeKind.NOTE, lambda inc: f"#{inc.id} 已记录备注")
 
+    def record(self, session: Session, incident_id: int, actor: Actor, milestone: "Milestone", text: str,
+               now: datetime) -> Outcome:
+        """Record the assessment or the statement: the first one meets its deadline (and stops its reminders),
+        later ones are notes. Refused once the incident is closed."""
+        inc = self.load(session, incident_id)
+        state = State(inc.state)
+        if not state.is_open:
+            raise InvalidTransition(state, Action.NOTE,
+                                    f"#{inc.id} {state.label}：已关闭，不能记录{milestone.label}；如需继续处理请先重开")
+        first = getattr(inc, milestone.column) is None
+        if first:
+            setattr(inc, milestone.column, now)
+        inc.updated_at = now
+        line = f"{milestone.label}：{text}" if text else f"完成{milestone.label}"
+        detail = {"text": line, "author": actor.name, "chat_id": actor.chat_id, "milestone": milestone.value,
+                  "first": first}
+        session.add(IncidentEvent(incident_id=inc.id, at=now, kind=milestone.value if first else Action.NOTE.value,
+                                  actor=actor.open_id, actor_name=actor.name, chat_id=actor.chat_id, via=actor.via,
+                                  text=line, detail=detail))
+        session.flush()
+        # a milestone is news for the other chats, like a note: the card is patched and the line relayed
+        self.notify(session, self.config, inc, Change(ChangeKind.NOTE, actor.open_id, dict(detail)), now)
+        verb = "已记录" if first else "已补充"
+        return Outcome(inc, f"#{inc.id} {verb}{milestone.label}")
+
+    def resurge(self, session: Session, incident_id: int, now: datetime, detail: dict) -> Outcome:
+        """Reopen a resolved incident because its volume rose again (actor: the system), with a fresh alert."""
+        system = Actor(None, "系统", None, "system")
+        try:
+            with session.begin_nested():
+                return self._apply(session, incident_id, Action.REOPEN, system, now, self._reopening(now),
+                                   f"舆情复燃：解决后新增 {detail.get('items', 0)} 条，事件重开", detail,
+                                   ChangeKind.RESURGENCE, lambda inc: f"#{inc.id} 舆情复燃，已重开", "resurgence")
+        except IntegrityError:
+            raise InvalidTransition(State.RESOLVED, Action.REOPEN, "同一事件已有新的事件在处理") from None
+
     # -- shared ---------------------------------------------------------------------------------------
     def load(self, session: Session, incident_id: int) -> Incident:
         inc = session.get(Incident, incident_id)
@@ -138,7 +194,7 @@ class IncidentActions:
 
     def _apply(self, session: Session, incident_id: int, action: Action, actor: Actor, now: datetime,
                change: Callable[[Incident], None], text: str, detail: dict, kind: ChangeKind,
-               message: Callable[[Incident], str]) -> Outcome:
+               message: Callable[[Incident], str], event_kind: str | None = None) -> Outcome:
         inc = self.load(session, incident_id)
         before = State(inc.state)
         try:
@@ -147,7 +203,7 @@ class IncidentActions:
             raise InvalidTransition(before, action, self._why(inc, before, action)) from exc
         change(inc)
         inc.state, inc.updated_at = after.value, now
-        session.add(IncidentEvent(incident_id=inc.id, at=now, kind=action.value, actor=actor.open_id,
+        session.add(IncidentEvent(incident_id=inc.id, at=now, kind=event_kind or action.value, actor=actor.open_id,
                                   actor_name=actor.name, chat_id=actor.chat_id, via=actor.via, text=text,
                                   detail={**detail, "from_state": before.value, "to_state": after.value}))
         session.flush()  # the version check: a racing writer that committed first makes this raise

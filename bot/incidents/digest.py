@@ -13,24 +13,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.incidents.deadlines import deadlines_for, overdue, policy_of
 from bot.incidents.drills import real_only
-from bot.incidents.review import load_snapshot
+from bot.incidents.queries import Overdue, overdue_incidents
 from bot.incidents.state import State
 from bot.models import Incident, Item
 
 OPEN = [s.value for s in State if s.is_open]
 GRADES = ("重大", "一般", "轻微", "未定级")
 TOP = 5
-
-
-@dataclass(frozen=True)
-class OverdueLine:
-    incident_id: int
-    title: str
-    grade: str | None
-    missed: str            # 认领 / 研判 / 官方声明
-    late_minutes: int
 
 
 @dataclass(frozen=True)
@@ -42,7 +32,7 @@ class Digest:
     ack_n: int
     resolve_median: timedelta | None
     resolve_n: int
-    overdue: list[OverdueLine]
+    overdue: list[Overdue]
     top_brands: list[tuple[str, int]]         # items in 24 h
     top_topics: list[tuple[str, int]]
     volume: list[tuple[str, str, int]]        # (hour "HH:00", grade, items) over the last 24 h
@@ -66,13 +56,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     week = session.scalars(real_only(select(Incident).where(Incident.opened_at >= week_ago))).all()
     acks = [i.acknowledged_at - i.opened_at for i in week if i.acknowledged_at]
     fixes = [i.resolved_at - i.opened_at for i in week if i.resolved_at and i.state == State.RESOLVED]
-    late = []
-    for inc in active:
-        if inc.state in OPEN and inc.grade:
-            snap = load_snapshot(session, inc)
-            for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, config)), now):
-                late.append(OverdueLine(inc.id, inc.title or "", inc.grade, d.kind.label,
-                                        int((now - d.due_at).total_seconds() // 60)))
+    late = overdue_incidents(session, config, list(active), now)
     seen = func.coalesce(Item.published_at, Item.fetched_at)
     rows = session.execute(real_only(select(seen, Incident.brand, Incident.grade, Item.topics)
                                      .join(Incident, Incident.id == Item.incident_id).where(seen >= day_ago))).all()
@@ -86,5 +70,5 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
               if any(volume[(k, g)] for k in range(24))]
     topics = Counter(t["name"] for *_, ts in rows for t in (ts or []) if isinstance(t, dict) and t.get("name"))
     return Digest(now.astimezone(tz).date().isoformat(), now, counts, _median(acks), len(acks), _median(fixes),
-                  len(fixes), sorted(late, key=lambda o: -o.late_minutes),
+                  len(fixes), late,
                   Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series)

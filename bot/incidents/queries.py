@@ -1,4 +1,8 @@
-"""The read side for the chat: the lead's status summary and one incident with its timeline."""
+"""The read side for the chat: the lead's status summary and one incident with its timeline.
+
+Overdue is decided by `bot.incidents.deadlines` under each incident's policy snapshot (working hours for
+轻微), the same as escalation and the digest; drills are left out of every figure.
+"""
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -6,7 +10,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.config import Config
 from bot.config.team import TeamConfig
+from bot.incidents.deadlines import deadlines_for, overdue, policy_of
+from bot.incidents.drills import real_only
+from bot.incidents.review import load_snapshot
 from bot.incidents.state import State
 from bot.models import Incident, IncidentEvent, Item
 
@@ -19,7 +27,8 @@ class Overdue:
     incident_id: int
     title: str
     grade: str | None
-    waiting_minutes: int
+    missed: str            # 认领 / 研判 / 官方声明
+    late_minutes: int      # past the deadline
 
 
 @dataclass(frozen=True)
@@ -37,30 +46,39 @@ class StatusSummary:
         return sum(self.open_by_grade.values())
 
 
-def status_summary(session: Session, team: TeamConfig, now: datetime) -> StatusSummary:
-    """Open incidents by grade, the unacknowledged and overdue ones, who owns what, the last 24 hours."""
-    rows = session.scalars(select(Incident).where(Incident.state.in_(OPEN)).order_by(Incident.id)).all()
+def overdue_incidents(session: Session, config: Config, incidents: list[Incident], now: datetime) -> list[Overdue]:
+    """Every missed deadline of the open graded incidents, most late first."""
+    late = []
+    for inc in incidents:
+        if inc.state in OPEN and inc.grade:
+            snap = load_snapshot(session, inc)
+            for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, config)), now):
+                late.append(Overdue(inc.id, inc.title or "", inc.grade, d.kind.label,
+                                    int((now - d.due_at).total_seconds() // 60)))
+    return sorted(late, key=lambda o: -o.late_minutes)
+
+
+def status_summary(session: Session, config: Config, now: datetime) -> StatusSummary:
+    """Open incidents by grade, the unacknowledged and overdue ones, who owns what, the last 24 hours (no drills)."""
+    team = config.team
+    rows = session.scalars(real_only(select(Incident).where(Incident.state.in_(OPEN))).order_by(Incident.id)).all()
     by_grade = Counter(r.grade for r in rows)
-    unacked = [r for r in rows if r.state == State.TRIGGERED]
-    overdue = []
-    for r in unacked:
-        waited = now - r.opened_at
-        if waited > timedelta(minutes=team.ack_deadline_minutes(r.grade)):
-            overdue.append(Overdue(r.id, r.title, r.grade, int(waited.total_seconds() // 60)))
     owners: dict[str, list[int]] = {}
     for r in rows:
         if r.owner:
             owners.setdefault(team.name_of(r.owner), []).append(r.id)
     since = now - timedelta(hours=24)
+    real_items = select(func.count()).select_from(Item).join(Incident, Incident.id == Item.incident_id, isouter=True)
     return StatusSummary(
         open_by_grade={g: by_grade[g] for g in GRADE_ORDER if by_grade[g]},
-        unacknowledged=[r.id for r in unacked],
-        overdue=overdue,
+        unacknowledged=[r.id for r in rows if r.state == State.TRIGGERED],
+        overdue=overdue_incidents(session, config, list(rows), now),
         owners=owners,
-        opened_24h=session.scalar(select(func.count()).select_from(Incident).where(Incident.opened_at >= since)) or 0,
-        items_24h=session.scalar(select(func.count()).select_from(Item).where(Item.fetched_at >= since)) or 0,
-        closed_24h=session.scalar(select(func.count()).select_from(Incident)
-                                  .where(Incident.resolved_at >= since, Incident.state.not_in(OPEN))) or 0,
+        opened_24h=session.scalar(real_only(select(func.count()).select_from(Incident)
+                                            .where(Incident.opened_at >= since))) or 0,
+        items_24h=session.scalar(real_items.where(Item.fetched_at >= since, Incident.is_drill.is_not(True))) or 0,
+        closed_24h=session.scalar(real_only(select(func.count()).select_from(Incident)
+                                            .where(Incident.resolved_at >= since, Incident.state.not_in(OPEN)))) or 0,
     )
 
 

@@ -114,17 +114,18 @@ def build_review(inc: Incident, events: list[IncidentEvent], items: list[ItemRow
     rises = [(e.at, e.detail or {}) for e in events if e.kind in ("graded", "regrade")]
     snap = IncidentSnapshot.of(inc, graded_at(rises, inc.grade, inc.opened_at))
     who = lambda oid: names(oid) if oid else None  # noqa: E731
+    by = {e.kind: e.actor_name for e in events if e.kind in ("assessed", "statement")}
     milestones = [Milestone("发现", inc.opened_at), Milestone("告警", alerted_at),
                   Milestone("认领", inc.acknowledged_at, who(inc.acknowledged_by)),
-                  Milestone("指派", inc.assigned_at, who(inc.owner)), Milestone("研判", inc.assessed_at),
-                  Milestone("声明", inc.statement_at),
+                  Milestone("指派", inc.assigned_at, who(inc.owner)), Milestone("研判", inc.assessed_at, by.get("assessed")),
+                  Milestone("声明", inc.statement_at, by.get("statement")),
                   Milestone("误报关闭" if inc.state == "false_positive" else "解决", inc.resolved_at, who(inc.resolved_by))]
     results = [DeadlineResult(d.kind.label, d.due_at, d.met_at,
                               d.met_at - snap.clock_start if d.met_at else None, d.late_by or None)
                for d in deadlines_for(snap, policy)]
     notes, lessons = [], []
     for e in events:
-        if e.kind != "note":
+        if e.kind not in ("note", "assessed", "statement"):  # the assessment and statement texts read as notes
             continue
         text = (e.detail or {}).get("text", e.text)
         note = Note(e.at, e.actor_name or names(e.actor), LESSON.sub("", text))

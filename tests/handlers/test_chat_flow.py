@@ -101,24 +101,30 @@ def _buttons(card: dict) -> list[dict]:
 
 
 def test_status_numbers(chat_rt, clock):
-    """/status: open by grade, unacknowledged, past the ack deadline, owners, the last 24 hours."""
+    """/status: the digest's content plus open, unacknowledged, owners; overdue from the response deadlines."""
+    from bot.cards.terminal import render_terminal
     from handlers.console import Console
 
-    now = clock.now()
+    now = clock.now()  # Monday 10:00 Shanghai
     with transaction(chat_rt.sessions) as s:
-        make_incident(s, now, grade="重大", age=timedelta(minutes=20), n=1)             # overdue (15 min)
+        make_incident(s, now, grade="重大", age=timedelta(minutes=20), n=1)             # ack 5 min late (15 min)
         make_incident(s, now, grade="重大", age=timedelta(minutes=5), n=2)              # not yet
-        make_incident(s, now, grade="一般", age=timedelta(minutes=61), n=3)             # overdue (1 h)
-        make_incident(s, now, grade="轻微", age=timedelta(hours=3), n=4)                # not yet (4 h)
+        make_incident(s, now, grade="一般", age=timedelta(minutes=61), n=3)             # ack 1 min late (1 h)
+        make_incident(s, now, grade="轻微", age=timedelta(hours=3), n=4)                # 4 working hours: not yet
         owned = make_incident(s, now, grade="一般", state="acknowledged", age=timedelta(hours=2), n=5)
-        owned.owner = "ou_wang"
+        owned.owner, owned.acknowledged_at = "ou_wang", now
         make_incident(s, now, grade="一般", state="resolved", age=timedelta(hours=30), n=6).resolved_at = now
-        make_incident(s, now, grade=None, age=timedelta(days=2), n=7)                   # old, ungraded, overdue
+        make_incident(s, now, grade=None, age=timedelta(days=2), n=7)                   # ungraded: no deadline
     chat = ChatOps(chat_rt)
-    reply = Console(chat, chat_rt.config.team.find("李四"), "ou_li", out=None).run_line("/status")
-    lines = reply.text.splitlines()
-    assert lines[0] == "📋 舆情值班概况：未关闭 6 起（重大 2，一般 2，轻微 1，未定级 1）"
-    assert lines[1] == "待认领 5 起：#1 #2 #3 #4 #7"
-    assert lines[2].startswith("⚠️ 超时未认领 3 起：#1（重大，已等 20 分钟）；#3（一般，已等 61 分钟）；#7")
-    assert lines[3] == "负责人：王五 #5"
-    assert lines[4] == "近 24 小时：新事件 5 起，新内容 0 条，关闭 1 起"
+    lead = Console(chat, chat_rt.config.team.find("李四"), "ou_li", out=None)
+    assert lead.run_line("/drill 重大").text.startswith("🎯 演练 #8（重大）已开始")
+    clock.advance(minutes=30)  # the drill is overdue too, and must not show
+    reply = lead.run_line("/status")
+    assert reply.text == "" and reply.card["header"]["title"]["content"].startswith("舆情值班概况")
+    lines = reply.card["body"]["elements"][0]["text"]["content"].splitlines()
+    assert lines == ["未关闭 6 起（重大 2，一般 2，轻微 1，未定级 1）", "待认领 5 起：#1 #2 #3 #4 #7",
+                     "负责人：王五 #5", "近 24 小时：新事件 5 起，新内容 0 条，关闭 1 起"]
+    shown = render_terminal("interactive", reply.card)
+    assert "超时未办 3 起" in shown  # #1 ack 35 min late, #2 ack 20 min late, #3 ack 31 min late
+    assert "#1【重大】" in shown and "#3【一般】" in shown and "#2【重大】" in shown and "#8" not in shown
+    assert "重大　待认领 2" in shown and "近 7 天响应" in shown

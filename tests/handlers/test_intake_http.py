@@ -26,6 +26,8 @@ def _replies(rt) -> list[Delivery]:
 
 def _reply_to(rt, message_id: str) -> str:
     row = wait_for(lambda: next((d for d in _replies(rt) if d.reply_to == message_id), None))
+    if row.msg_type == "interactive":  # /status and /report answer with a card: its title stands for it
+        return row.payload["header"]["title"]["content"]
     return row.payload["text"]
 
 
