@@ -79,7 +79,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
                               detail={"step": step.key, "deadline": step.kind.value, "number": step.number,
                                       "targets": list(step.targets)}))
     content = {"text": "\n".join(x for x in (step.text, _mentions(step.targets)) if x)}
-    chats = _card_chats(session, inc.id)
+    chats = card_chats(session, inc.id)
     kind = "thread_reply" if chats else "message"
     for chat_id in chats or config.alerting.chat_ids_for(inc.grade):
         outbox.enqueue(session, kind=kind, chat_id=chat_id, msg_type="text", payload={"content": content},
@@ -87,7 +87,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
     return True
 
 
-def _card_chats(session: Session, incident_id: int) -> list[str]:
+def card_chats(session: Session, incident_id: int) -> list[str]:
     """The chats where the incident's card is posted or on its way (a reply there lands in its thread)."""
     rows = session.scalars(select(Delivery.chat_id).where(
         Delivery.incident_id == incident_id, Delivery.kind == "incident_card", Delivery.status != "failed")

@@ -16,6 +16,7 @@ from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
+from jobs.follow_up import run_follow_ups
 from jobs.http import Http
 from jobs.scan import scan_source
 from jobs.sources import FETCHERS
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 DELIVER_EVERY = 2
 REMIND_EVERY = 60
 ESCALATE_EVERY = 30
+FOLLOW_UP_EVERY = 300
 
 
 def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
@@ -43,6 +45,9 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
                       next_run_time=now, name="remind unacknowledged incidents")
     scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",
                       next_run_time=now, name="escalate missed response deadlines")
+    if rt.config.response.follow_up.enabled:  # each update is once per follow_up interval; this only polls
+        scheduler.add_job(run_follow_ups, "interval", args=(rt,), seconds=FOLLOW_UP_EVERY, id="follow-up",
+                          next_run_time=now, name="follow-up updates and resurgence")
     digest = rt.config.response.digest
     if digest.enabled:  # at the configured local time; a start after it sends that day's digest late, once
         hour, minute = map(int, digest.time.split(":"))
