@@ -7,7 +7,6 @@ row is locked too, so an acknowledgement committed meanwhile is seen before anyt
 """
 import hashlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.alerting import outbox
+from bot.cards.text import text_mentions
 from bot.config import Config
 from bot.incidents.deadlines import Step, deadlines_for, due_escalations, policy_of
 from bot.incidents.review import load_snapshot
@@ -27,7 +27,6 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 # only config-sourced open_ids of this shape are ever mentioned: never @all
-_OPEN_ID = re.compile(r"^ou_[0-9A-Za-z_-]+$")
 
 OPEN = [s.value for s in State if s.is_open]
 
@@ -78,7 +77,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
     session.add(IncidentEvent(incident_id=inc.id, at=now, kind="escalated", via="system", text=step.text,
                               detail={"step": step.key, "deadline": step.kind.value, "number": step.number,
                                       "targets": list(step.targets)}))
-    content = {"text": "\n".join(x for x in (step.text, _mentions(step.targets)) if x)}
+    content = {"text": "\n".join(x for x in (step.text, text_mentions(step.targets)) if x)}
     chats = card_chats(session, inc.id)
     kind = "thread_reply" if chats else "message"
     for chat_id in chats or config.alerting.chat_ids_for(inc.grade):
@@ -98,7 +97,3 @@ def card_chats(session: Session, incident_id: int) -> list[str]:
 def _h(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
-
-def _mentions(open_ids: tuple[str, ...]) -> str:
-    """@-mentions in a text message (`<at user_id=…>`), for well-formed open_ids only."""
-    return " ".join(f'<at user_id="{oid}"></at>' for oid in dict.fromkeys(open_ids) if _OPEN_ID.fullmatch(oid))

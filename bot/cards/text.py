@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from bot.config.base import OPEN_ID
+
 # ASCII characters that start Feishu markdown / rich-text markup, and their full-width look-alikes
 _MARKUP = str.maketrans({
     "<": "＜", ">": "＞", "[": "［", "]": "］", "(": "（", ")": "）", "*": "＊", "_": "＿",
@@ -60,7 +62,7 @@ def safe_url(url: str | None) -> str | None:
     return quote(url, safe=":/?&=%#+,;@!$'*-._~")
 
 
-_OPEN_ID = re.compile(r"^ou_[0-9a-zA-Z_-]+$")
+_OPEN_ID = re.compile(OPEN_ID)
 
 
 def at_mentions(open_ids: list[str] | tuple[str, ...]) -> str:

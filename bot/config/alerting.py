@@ -4,11 +4,10 @@ import re
 
 from pydantic import Field, model_validator
 
-from bot.config.base import Strict
+from bot.config.base import OPEN_ID, Strict
 
 GRADES = ("轻微", "一般", "重大")
 # only config-sourced Feishu open_ids of this shape ever become an <at> in a card
-OPEN_ID = r"^ou_[0-9a-zA-Z_-]+$"
 
 DEFAULT_PLAYBOOK = {
     "重大": ["1 小时内完成研判", "2 小时内发布官方声明", "拉通公关、法务、业务、技术共同处置"],

@@ -7,11 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.config.base import Strict
+from bot.config.base import OPEN_ID, Strict
 from bot.config.team import GRADES
 
 # only open_ids of this shape ever become an @-mention (the same rule as alerting.on_call)
-OPEN_ID = r"^ou_[0-9a-zA-Z_-]+$"
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 OpenId = Annotated[str, Field(pattern=OPEN_ID)]
 
