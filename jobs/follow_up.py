@@ -57,10 +57,10 @@ def run_follow_ups(rt: Runtime) -> FollowUpReport:
     cfg, now, report = rt.config.response.follow_up, rt.clock.now(), FollowUpReport()
     if not cfg.enabled:
         return report
+    watched_since = now - timedelta(hours=cfg.after_resolve_hours)
     with rt.sessions() as session:
         ids = session.scalars(real_only(select(Incident.id).where(or_(
-            Incident.state.in_(OPEN),
-            (Incident.state == State.RESOLVED) & (Incident.resolved_at >= now - timedelta(hours=cfg.after_resolve_hours))
+            Incident.state.in_(OPEN), (Incident.state == State.RESOLVED) & (Incident.resolved_at >= watched_since)
         ))).order_by(Incident.id)).all()
     actions = IncidentActions(rt.config)
     for incident_id in ids:

@@ -66,7 +66,8 @@ def test_assessment_and_statement_meet_their_deadlines_and_stop_the_reminders(ch
     with rt.sessions() as s:
         inc = s.get(Incident, iid)
         assert inc.assessed_at == now and inc.statement_at == now + timedelta(minutes=125)
-        assert [e.step for e in s.scalars(select(Escalation))] == [f"statement.1@{int((now + timedelta(hours=2)).timestamp())}"]
+        due = int((now + timedelta(hours=2)).timestamp())
+        assert [e.step for e in s.scalars(select(Escalation))] == [f"statement.1@{due}"]
     assert [k for k, _ in events(rt, iid)] == ["assessed", "note", "escalated", "statement"]
     assert events(rt, iid)[0][1] == "研判：系个案，已联系用户"
     assert events(rt, iid)[3][1] == "声明：https://example.com/statement"

@@ -170,3 +170,43 @@ def test_two_people_press_ack_at_once_one_wins(make_runtime, clock):
             inc = s.get(Incident, iid)
             assert inc.owner == winner
             assert len(s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == iid)).all()) == 1
+
+
+def test_record_assessment_first_time_sets_the_time_later_ones_are_notes(rt, svc, clock):
+    from bot.incidents.actions import Milestone
+
+    iid = _new(rt, grade="重大")
+    first = clock.now()
+    with transaction(rt.sessions) as s:
+        assert svc.record(s, iid, ZHANG, Milestone.ASSESSED, "个案", first).message == f"#{iid} 已记录研判"
+    clock.advance(minutes=5)
+    with transaction(rt.sessions) as s:
+        assert svc.record(s, iid, WANG, Milestone.ASSESSED, "", clock.now()).message == f"#{iid} 已补充研判"
+        svc.record(s, iid, WANG, Milestone.STATEMENT, "https://x/y", clock.now())
+        svc.resolve(s, iid, WANG, clock.now())
+    with transaction(rt.sessions) as s, pytest.raises(InvalidTransition, match="已关闭，不能记录声明"):
+        svc.record(s, iid, WANG, Milestone.STATEMENT, "again", clock.now())
+    with rt.sessions() as s:
+        inc = s.get(Incident, iid)
+        assert (inc.assessed_at, inc.statement_at) == (first, clock.now())
+        rows = [(e.kind, e.text) for e in s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == iid)
+                                                    .order_by(IncidentEvent.id))]
+    assert rows[:3] == [("assessed", "研判：个案"), ("note", "完成研判"), ("statement", "声明：https://x/y")]
+    changes = [c for _, c in svc.notify.changes]
+    assert [c.kind for c in changes[:3]] == [ChangeKind.NOTE] * 3
+    assert changes[0].detail["milestone"] == "assessed" and changes[0].detail["first"] is True
+
+
+def test_resurgence_reopens_as_the_system_with_a_resurgence_change(rt, svc, clock):
+    iid = _new(rt)
+    with transaction(rt.sessions) as s:
+        svc.resolve(s, iid, ZHANG, clock.now())
+    clock.advance(hours=1)
+    with transaction(rt.sessions) as s:
+        assert svc.resurge(s, iid, clock.now(), {"items": 6}).message == f"#{iid} 舆情复燃，已重开"
+    with rt.sessions() as s:
+        inc = s.get(Incident, iid)
+        assert inc.state == "triggered" and inc.opened_at == clock.now() and inc.open_key
+        last = s.scalars(select(IncidentEvent).order_by(IncidentEvent.id.desc())).first()
+    assert (last.kind, last.actor, last.via, last.text) == ("resurgence", None, "system", "舆情复燃：解决后新增 6 条，事件重开")
+    assert svc.notify.changes[-1][1].kind is ChangeKind.RESURGENCE

@@ -97,10 +97,12 @@ def test_a_newer_incident_holding_the_event_gets_the_alert(rt, clock):
     assert run_follow_ups(rt).reopened == 0  # once per resolution
     with rt.sessions() as s:
         assert s.get(Incident, old_id).state == "resolved"
-        kinds = {e.incident_id: e.text for e in s.scalars(select(IncidentEvent).where(IncidentEvent.kind == "resurgence"))}
+        rows = s.scalars(select(IncidentEvent).where(IncidentEvent.kind == "resurgence"))
+        kinds = {e.incident_id: e.text for e in rows}
         assert kinds == {old_id: f"舆情复燃：解决后新增 5 条，新内容在 #{new_id}", new_id: f"#{old_id} 解决后复燃：5 条"}
         assert s.scalar(select(Escalation.step).where(Escalation.incident_id == old_id)).startswith("resurgence@")
-        alerts = s.scalars(select(Delivery).where(Delivery.kind == "thread_reply", Delivery.incident_id == new_id)).all()
+        alerts = s.scalars(select(Delivery).where(Delivery.kind == "thread_reply",
+                                                  Delivery.incident_id == new_id)).all()
         assert "resurgence" in [d.payload.get("reason") for d in alerts]
 
 
