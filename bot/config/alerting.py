@@ -32,6 +32,7 @@ class AlertingConfig(Strict):
     burst_items: int = Field(default=20, ge=1)
     chat_rate: float = Field(default=3.0, gt=0, le=5)
     chat_burst: int = Field(default=3, ge=1, le=5)
+    max_age_hours: float = Field(default=72, gt=0)
 
     @model_validator(mode="after")
     def _check(self) -> "AlertingConfig":

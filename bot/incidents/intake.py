@@ -7,8 +7,9 @@ clustering.assign, grading.grade_incident, raise_only), with the database as the
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
@@ -20,7 +21,7 @@ from bot.config import Config
 from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import DbIncidentStore, store_signature
-from bot.models import Incident, IncidentEvent, Item
+from bot.models import Delivery, Incident, IncidentEvent, Item
 
 log = logging.getLogger(__name__)
 
@@ -121,15 +122,27 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
                                   detail={"from": before.value if before else None, "to": after.value,
                                           "reasons": list(decision.reasons)}))
     session.flush()
-    if before is None and after is not None:
-        on_incident_change(session, config, incident, Change(ChangeKind.OPENED), now)
-        return 1
-    if after is not None and before is not None and after > before:
+    if after is None:
+        return 0
+    if not _alerted(session, incident.id):
+        # history (a backfill, a feed's old entries on its first scan) is stored and graded, not alerted;
+        # the first fresh item to join such an incident alerts
+        if incident.last_seen_at >= now - timedelta(hours=config.alerting.max_age_hours):
+            on_incident_change(session, config, incident, Change(ChangeKind.OPENED), now)
+            return 1
+        return 0
+    if before is not None and after > before:
         on_incident_change(session, config, incident, Change(ChangeKind.GRADE_UP, detail={"from": before.value, "to": after.value}),
                 now)
-    if not is_new and after is not None:
+    if not is_new:
         on_incident_change(session, config, incident, Change(ChangeKind.ITEMS_ADDED, detail={"added": 1}), now)
     return 0
+
+
+def _alerted(session: Session, incident_id: int) -> bool:
+    """Whether the incident's card was queued already (the alert, whether or not it went out yet)."""
+    return session.scalar(select(Delivery.id).where(Delivery.incident_id == incident_id,
+                                                    Delivery.kind == "incident_card").limit(1)) is not None
 
 
 def _merge_topics(current: list, a: Analysis) -> list:

@@ -117,3 +117,38 @@ def test_an_opened_incident_carries_the_response_policy_of_its_time(make_runtime
         stored = s.get(Incident, incident.id)
         assert policy_of(stored.policy, later.config).to_dict()["grades"]["重大"]["ack"] == 5
         assert policy_of(None, later.config).to_dict()["grades"]["重大"]["ack"] == 99
+
+
+COMPLAINT = "星河消费金融暴力催收，爆通讯录骚扰家人，投诉无门"
+
+
+def _accept(rt, s, ext: str, published: datetime):
+    from bot.incidents.intake import accept_items
+
+    row = new_item(s, ext, 0, published)
+    row.title, row.text = COMPLAINT, COMPLAINT + f"（{ext}）"
+    return accept_items(s, rt.config, "src", [row], rt.clock.now()), row
+
+
+def _cards(s) -> int:
+    from bot.models import Delivery
+
+    return s.scalar(select(func.count()).select_from(Delivery).where(Delivery.kind == "incident_card"))
+
+
+def test_history_is_graded_but_not_alerted_until_a_fresh_item_joins(make_runtime, clock):
+    rt = make_runtime({"brands": [{"name": "星河消费金融"}], "alerting": {
+        "chats": {"crisis": "oc_crisis"}, "routes": {"default": ["crisis"]}, "max_age_hours": 72}})
+    with rt.sessions() as s, s.begin():
+        s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=clock.now()))
+        s.flush()
+        old, row = _accept(rt, s, "old", clock.now() - timedelta(days=10))
+        incident = s.get(Incident, row.incident_id)
+        assert incident.grade is not None and old.alerts == 0 and _cards(s) == 0
+        old2, _ = _accept(rt, s, "old2", clock.now() - timedelta(days=9))
+        assert old2.alerts == 0 and _cards(s) == 0
+        fresh, row3 = _accept(rt, s, "fresh", clock.now() - timedelta(hours=1))
+        assert row3.incident_id == incident.id
+        assert fresh.alerts == 1 and _cards(s) == 1
+        again, _ = _accept(rt, s, "fresh2", clock.now())
+        assert again.alerts == 0 and _cards(s) == 1  # one card per chat; new items update it
