@@ -36,7 +36,8 @@ def remind_due(rt: Runtime) -> RemindReport:
             Incident.id.in_(select(IncidentMessage.incident_id)))).all()
         for inc in incidents:
             sent_at = queries.first_card_sent_at(session, inc.id)
-            reason = reminder_reason(inc.state, sent_at, queries.last_reminder_at(session, inc.id), now, t)
+            # an escalation step pings the team too: the repeat interval counts from whichever came last
+            reason = reminder_reason(inc.state, sent_at, queries.last_ping_at(session, inc.id), now, t)
             if reason is not NotifyReason.REPEAT:
                 continue
             n = reminder_number(sent_at, now, t)

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Delivery, IncidentMessage
+from bot.models import Delivery, Escalation, IncidentMessage
 
 POSTING_KINDS = ("incident_card", "thread_reply", "message")
 
@@ -64,6 +64,13 @@ def items_at_last_notice(session: Session, incident_id: int) -> int | None:
 def last_reminder_at(session: Session, incident_id: int) -> datetime | None:
     return session.scalar(select(func.max(Delivery.created_at)).where(
         Delivery.incident_id == incident_id, Delivery.kind == "thread_reply", Delivery.uuid.like(f"i{incident_id}-remind-%")))
+
+
+def last_ping_at(session: Session, incident_id: int) -> datetime | None:
+    """The last time the team was pinged about the incident: a reminder, or an escalation step."""
+    escalated = session.scalar(select(func.max(Escalation.fired_at)).where(
+        Escalation.incident_id == incident_id, ~Escalation.step.like("resurgence%")))
+    return max((t for t in (last_reminder_at(session, incident_id), escalated) if t is not None), default=None)
 
 
 def first_card_sent_at(session: Session, incident_id: int) -> datetime | None:

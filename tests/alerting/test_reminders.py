@@ -19,3 +19,19 @@ def test_an_unacknowledged_incident_is_reminded_once_per_interval(rt, incidents,
     incidents.change(iid, ChangeKind.STATE, actor=ON_CALL, state="acknowledged", acknowledged_by=ON_CALL)
     clock.advance(hours=2)
     assert remind_due(rt).reminded == 0
+
+
+def test_an_escalation_step_counts_as_a_ping_so_the_reminder_waits_a_full_interval_after_it(rt, incidents, client,
+                                                                                            feishu, clock):
+    from bot.db import transaction
+    from bot.models import Escalation
+
+    iid = incidents.open("重大")
+    run_worker(rt, client, clock, seconds=30)
+    clock.advance(minutes=25)
+    with transaction(rt.sessions) as s:  # the escalation job pinged the backup at the ack deadline + 10 min
+        s.add(Escalation(incident_id=iid, step="ack.1@0", fired_at=clock.now()))
+    clock.advance(minutes=5)  # 30 min after the card: without the escalation, a reminder would be due
+    assert remind_due(rt).reminded == 0
+    clock.advance(minutes=25)
+    assert remind_due(rt).reminded == 1
