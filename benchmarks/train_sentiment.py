@@ -8,14 +8,13 @@ overfitted Bayes score. Deterministic: the same data gives the same file.
 """
 import argparse
 import json
-import math
 import random
 from collections import Counter
 
 from datasets import REPO, data_dir, finnsp
 
 from bot.analysis.pipeline import Analyzer
-from bot.analysis.sentiment import FEATURES, MODEL_FILE, BayesTable, combiner_features
+from bot.analysis.sentiment import FEATURES, MODEL_FILE, BayesTable, sigmoid
 from bot.config.analysis import AnalysisConfig
 
 MIN_COUNT = 2
@@ -39,35 +38,42 @@ def fit_logistic(xs: list[list[float]], ys: list[bool]) -> list[float]:
     for _ in range(STEPS):
         grad = [0.0] * len(w)
         for x, y in zip(xs, ys):
-            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, sum(a * b for a, b in zip(w, x))))))
+            p = sigmoid(sum(a * b for a, b in zip(w, x)))
             for j, xj in enumerate(x):
                 grad[j] += (p - y) * xj
         w = [wj - RATE * (g / len(xs) + L2 * wj) for wj, g in zip(w, grad)]
     return [round(v, 6) for v in w]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data")
-    args = ap.parse_args()
-    rows = finnsp(data_dir(args.data), "train")
-    analyzer = Analyzer([], AnalysisConfig(), model=None)
-    sigs = [analyzer.signals(r.doc)[1] for r in rows]
-    samples = [(s.bayes_words, r.negative) for s, r in zip(sigs, rows)]
-
-    order = list(range(len(rows)))
+def fit(samples: list[tuple[tuple[str, ...], bool]], sigs: list, idx: list[int]) -> tuple[dict, dict, list[float]]:
+    """Word counts and logistic weights fitted on the rows `idx` (the logistic layer on 5-fold out-of-fold Bayes
+    scores). Shared by main() and benchmarks/cv_train.py, so CV measures exactly the shipped procedure."""
+    order = list(idx)
     random.Random(2019).shuffle(order)
-    oof = [0.0] * len(rows)
+    oof = {}
     for k in range(FOLDS):
         held = set(order[k::FOLDS])
         table = BayesTable.from_counts(*counts([samples[i] for i in order if i not in held]))
         for i in held:
             oof[i] = table.log_odds(samples[i][0])
-    xs = [combiner_features(b, s.risk.count(), len(s.risk.negated), s.near_risk, bool(s.mentions))
-          for b, s in zip(oof, sigs)]
-    weights = fit_logistic(xs, [r.negative for r in rows])
+    weights = fit_logistic([sigs[i].features(oof[i]) for i in idx], [samples[i][1] for i in idx])
+    neg, pos = counts([samples[i] for i in idx])
+    return neg, pos, weights
 
-    neg, pos = counts(samples)
+
+def load(option: str | None) -> tuple[list, list, list[tuple[tuple[str, ...], bool]]]:
+    """The train rows, their signals and their (Bayes words, negative) samples."""
+    rows = finnsp(data_dir(option), "train")
+    analyzer = Analyzer([], AnalysisConfig(), model=None)
+    sigs = [analyzer.signals(r.doc)[1] for r in rows]
+    return rows, sigs, [(s.bayes_words, r.negative) for s, r in zip(sigs, rows)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data")
+    rows, sigs, samples = load(ap.parse_args().data)
+    neg, pos, weights = fit(samples, sigs, list(range(len(rows))))
     model = {
         "about": "finance sentiment for yuqing: snownlp-style Bayes word counts + logistic combiner weights; "
                  "fitted on finnsp-bdci2019 train_list.json by benchmarks/train_sentiment.py",

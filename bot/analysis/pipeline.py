@@ -8,7 +8,7 @@ from bot.analysis.brands import Brand, BrandMatcher, BrandMention
 from bot.analysis.negation import negated_indices
 from bot.analysis.rules import RuleSet
 from bot.analysis.segment import Segmenter, Tokens, get_segmenter, normalise, read_word_list
-from bot.analysis.sentiment import MASK, SentimentModel, bayes_features, combiner_features
+from bot.analysis.sentiment import MASK, SentimentModel, bayes_features, combiner_features, is_negative
 from bot.analysis.simhash import simhash, simhash_features
 from bot.analysis.topics import Lexicon, LexiconHits, merged_topics
 from bot.config.analysis import AnalysisConfig, BrandSpec
@@ -89,6 +89,10 @@ class Signals:
     near_risk: int
     near_brands: frozenset[str]
 
+    def features(self, bayes: float) -> list[float]:
+        """The logistic layer's inputs for this text, given its Bayes log-odds."""
+        return combiner_features(bayes, self.risk.count(), len(self.risk.negated), self.near_risk, bool(self.mentions))
+
 
 def _full_text(doc: Document) -> str:
     title, text = doc.title.strip(), doc.text
@@ -144,12 +148,8 @@ class Analyzer:
         """Analyse one document (pure: the same document always gives the same analysis)."""
         assert self._model is not None, "Analyzer built without a sentiment model"
         text, sig = self.signals(doc)
-        features = combiner_features(
-            self._model.bayes.log_odds(sig.bayes_words), sig.risk.count(), len(sig.risk.negated),
-            sig.near_risk, bool(sig.mentions))
-        p_neg = self._model.p_negative(features)
-        cfg = self.config.sentiment
-        negative = p_neg >= (cfg.threshold if sig.risk.count() else max(cfg.threshold, cfg.threshold_without_risk_words))
+        p_neg = self._model.p_negative(sig.features(self._model.bayes.log_odds(sig.bayes_words)))
+        negative = is_negative(p_neg, sig.risk.count(), self.config.sentiment)
         # the negative is about the brands near risk words; with none near, about every brand named
         targets = sig.near_brands or {m.brand for m in sig.mentions}
         hits: dict[str, BrandHit] = {}

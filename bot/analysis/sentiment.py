@@ -18,6 +18,7 @@ from typing import Iterable, Mapping, Sequence
 
 from bot.analysis.negation import NEGATORS
 from bot.analysis.segment import DATA_DIR, Tokens
+from bot.config.analysis import SentimentConfig
 
 MASK = "\ue000"  # brand mentions are masked before segmentation so the model learns no platform names
 MODEL_FILE = "sentiment_model.json"
@@ -105,6 +106,14 @@ def combiner_features(bayes: float, risk: int, negated_risk: int, near_risk: int
         1.0 if near_risk else 0.0,
         1.0 if has_brand else 0.0,
     ]
+
+
+def is_negative(p_negative: float, risk_words: int, config: SentimentConfig) -> bool:
+    """The decision: negative at `threshold`, or at the stricter `threshold_without_risk_words` when no
+    (un-negated) risk word occurs."""
+    if risk_words:
+        return p_negative >= config.threshold
+    return p_negative >= max(config.threshold, config.threshold_without_risk_words)
 
 
 @dataclass(frozen=True)
