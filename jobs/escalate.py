@@ -5,7 +5,6 @@ the Escalation row (unique per incident and step), the timeline row and the thre
 target. A racing worker's insert fails inside a savepoint and it skips the step; on PostgreSQL the incident
 row is locked too, so an acknowledgement committed meanwhile is seen before anything fires.
 """
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,7 +81,8 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
     kind = "thread_reply" if chats else "message"
     for chat_id in chats or config.alerting.chat_ids_for(inc.grade):
         outbox.enqueue(session, kind=kind, chat_id=chat_id, msg_type="text", payload={"content": content},
-                       now=now, incident_id=inc.id, key=f"i{inc.id}-esc-{_h(step.key)}-{_h(chat_id)}")
+                       now=now, incident_id=inc.id,
+                       key=f"i{inc.id}-esc-{outbox.short_key(step.key, 10)}-{outbox.short_key(chat_id, 10)}")
     return True
 
 
@@ -93,7 +93,4 @@ def card_chats(session: Session, incident_id: int) -> list[str]:
         .order_by(Delivery.id))
     return [c for c in dict.fromkeys(rows) if c]
 
-
-def _h(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()[:10]
 

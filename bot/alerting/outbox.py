@@ -52,9 +52,9 @@ def enqueue_once(session: Session, *, key: str, **fields) -> Delivery | None:
     return enqueue(session, key=key, **fields)
 
 
-def short_key(text: str) -> str:
+def short_key(text: str, length: int = 16) -> str:
     """A short stable digest of e.g. a chat id, to build delivery keys that fit the uuid column (50)."""
-    return hashlib.sha1(text.encode()).hexdigest()[:16]
+    return hashlib.sha1(text.encode()).hexdigest()[:length]
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
