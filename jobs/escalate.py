@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerting import outbox
+from bot.alerting import outbox, queries
 from bot.cards.text import text_mentions
 from bot.config import Config
 from bot.incidents.deadlines import Step, deadlines_for, due_escalations, policy_of
 from bot.incidents.review import load_snapshot
 from bot.incidents.state import State
-from bot.models import Delivery, Escalation, Incident, IncidentEvent
+from bot.models import Escalation, Incident, IncidentEvent
 from bot.rota import current_on_call
 from bot.runtime import Runtime
 
@@ -77,20 +77,11 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
                               detail={"step": step.key, "deadline": step.kind.value, "number": step.number,
                                       "targets": list(step.targets)}))
     content = {"text": "\n".join(x for x in (step.text, text_mentions(step.targets)) if x)}
-    chats = card_chats(session, inc.id)
+    chats = queries.card_chats(session, inc.id)
     kind = "thread_reply" if chats else "message"
     for chat_id in chats or config.alerting.chat_ids_for(inc.grade):
         outbox.enqueue(session, kind=kind, chat_id=chat_id, msg_type="text", payload={"content": content},
                        now=now, incident_id=inc.id,
                        key=f"i{inc.id}-esc-{outbox.short_key(step.key, 10)}-{outbox.short_key(chat_id, 10)}")
     return True
-
-
-def card_chats(session: Session, incident_id: int) -> list[str]:
-    """The chats where the incident's card is posted or on its way (a reply there lands in its thread)."""
-    rows = session.scalars(select(Delivery.chat_id).where(
-        Delivery.incident_id == incident_id, Delivery.kind == "incident_card", Delivery.status != "failed")
-        .order_by(Delivery.id))
-    return [c for c in dict.fromkeys(rows) if c]
-
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerting import outbox
+from bot.alerting import outbox, queries
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.config import Config
 from bot.incidents.actions import IncidentActions
@@ -29,7 +29,6 @@ from bot.incidents.drills import real_only
 from bot.incidents.state import State
 from bot.models import Delivery, Escalation, Incident, IncidentEvent, Item, Source
 from bot.runtime import Runtime
-from jobs.escalate import card_chats
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ def follow_up_incident(session: Session, config: Config, actions: IncidentAction
     reopened = 0
     if inc.state == State.RESOLVED and inc.resolved_at is not None:
         reopened = _resurgence(session, config, actions, inc, now)
-    chats = card_chats(session, inc.id)
+    chats = queries.card_chats(session, inc.id)
     interval = timedelta(minutes=cfg.interval_minutes)
     slot = int(now.timestamp() // interval.total_seconds())
     keys = {chat: f"i{inc.id}-fu{slot}-{outbox.short_key(chat)}" for chat in chats}

@@ -27,6 +27,17 @@ def posted_cards(session: Session, incident_id: int) -> dict[str, str]:
     return dict(rows.all())
 
 
+def card_chats(session: Session, incident_id: int) -> list[str]:
+    """The chats where the incident's card is posted or on its way (a reply there lands in its thread)."""
+    rows = session.scalars(select(Delivery.chat_id).where(
+        Delivery.incident_id == incident_id, Delivery.kind == "incident_card", Delivery.status != "failed")
+        .order_by(Delivery.id))
+    return [c for c in dict.fromkeys(rows) if c]
+
+
+
+
+
 def card_deliveries(session: Session, incident_id: int) -> list[Delivery]:
     return list(session.scalars(select(Delivery).where(Delivery.incident_id == incident_id,
                                                        Delivery.kind == "incident_card").order_by(Delivery.id)))
