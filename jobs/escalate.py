@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.alerting import outbox, queries
+from bot.alerting import outbox, queries, routing
 from bot.cards.text import text_mentions
 from bot.config import Config
 from bot.incidents.deadlines import Step, deadlines_for, due_escalations, policy_of
@@ -79,7 +79,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
     content = {"text": "\n".join(x for x in (step.text, text_mentions(step.targets)) if x)}
     chats = queries.card_chats(session, inc.id)
     kind = "thread_reply" if chats else "message"
-    for chat_id in chats or config.alerting.chat_ids_for(inc.grade):
+    for chat_id in chats or routing.chats_for(config.alerting, inc.brand, inc.grade):
         outbox.enqueue(session, kind=kind, chat_id=chat_id, msg_type="text", payload={"content": content},
                        now=now, incident_id=inc.id,
                        key=f"i{inc.id}-esc-{outbox.short_key(step.key, 10)}-{outbox.short_key(chat_id, 10)}")

@@ -102,6 +102,15 @@ def test_without_a_card_the_step_goes_to_the_routed_chat(rt, clock):
     assert [(d.kind, d.chat_id) for d in _replies(rt, iid)] == [("message", CRISIS)]
 
 
+def test_without_a_card_the_step_follows_the_brand_route(make_runtime, clock):
+    routed = {**CONFIG, "alerting": {**CONFIG["alerting"], "brand_routes": {"星河消费金融": {"default": ["pr"]}}}}
+    rt = make_runtime(routed)
+    iid = _open(rt, card_chats=())
+    clock.advance(minutes=15)
+    run_escalations(rt)
+    assert [(d.kind, d.chat_id) for d in _replies(rt, iid)] == [("message", PR)]
+
+
 def test_a_step_fired_by_someone_else_is_skipped(rt, clock):
     iid = _open(rt)
     now = clock.advance(minutes=15)
