@@ -5,14 +5,15 @@ deadlines, escalation — and is kept out of every real statistic (`real_only`).
 """
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.config import Config
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.review import Review, load_review
-from bot.models import Incident, IncidentEvent, Item, Source
+from bot.items.store import source_row
+from bot.models import Incident, IncidentEvent, Item
 
 PREFIX = "【演练】"
 SOURCE = "演练"
@@ -27,15 +28,6 @@ def real_only(stmt: Select) -> Select:
     """Add to any incident query that feeds statistics: drills never count."""
     return stmt.where(Incident.is_drill.is_(False))
 
-
-def _source(session: Session, now: datetime) -> int:
-    sid = session.scalar(select(Source.id).where(Source.name == SOURCE))
-    if sid is None:
-        src = Source(name=SOURCE, kind="drill", platform="drill", cursor={}, created_at=now)
-        session.add(src)
-        session.flush()
-        sid = src.id
-    return sid
 
 
 def start_drill(session: Session, config: Config, grade: str, actor: str | None, now: datetime,
@@ -53,7 +45,7 @@ def start_drill(session: Session, config: Config, grade: str, actor: str | None,
                    last_seen_at=now, opened_at=now, updated_at=now, sentiment=-0.6)
     session.add(inc)
     session.flush()
-    sid = _source(session, now)
+    sid = source_row(session, SOURCE, "drill", "drill", now).id
     for i in range(n):
         session.add(Item(source_id=sid, external_id=f"drill-{inc.id}-{i}", platform="drill",
                          title=f"{PREFIX}{story}（模拟内容 {i + 1}）", text=f"{PREFIX}{story}", fetched_at=now,
