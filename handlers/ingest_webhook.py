@@ -11,9 +11,8 @@ import logging
 import os
 
 from bot.config.sources import WebhookSource
-from bot.items.records import entry_from_record
 from handlers.http_server import Request, Response, Route, json_error
-from jobs.scan import ScanReport, ingest, normalise_entries
+from jobs.scan import ScanReport, ingest_records
 from jobs.sources.webhook import WEIBO_CRAWLER_FIELDS, BadPayload, parse_payload
 
 log = logging.getLogger(__name__)
@@ -57,16 +56,12 @@ class IngestWebhook:
         return self._store(spec, records, fields)
 
     def _store(self, spec: WebhookSource, records: list, fields: dict[str, str]) -> Response:
-        now = self.rt.clock.now()
         report = ScanReport(spec.name, fetched=len(records))
-        entries = [entry_from_record(r, fields) if isinstance(r, dict) else None for r in records]
-        items = normalise_entries(spec, entries, now, report)
-        with self.rt.sessions() as session, session.begin():
-            ingest(session, self.rt, spec, items, now, report)
+        usable = ingest_records(self.rt, spec, records, fields, report)
         log.info("ingest %s: %d received, %d new, %d duplicates, %d rejected", spec.name, len(records), report.new,
-                 len(items) - report.new, len(report.rejected))
-        body = {"received": len(records), "accepted": len(items), "stored": report.new,
-                "duplicates": len(items) - report.new, "matched": report.matched,
+                 usable - report.new, len(report.rejected))
+        body = {"received": len(records), "accepted": usable, "stored": report.new,
+                "duplicates": usable - report.new, "matched": report.matched,
                 "rejected": [{"index": i, "error": reason} for i, reason in report.rejected]}
         return Response(200 if fields is WEIBO_CRAWLER_FIELDS else 202, body)
 

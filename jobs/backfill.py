@@ -10,9 +10,8 @@ from pathlib import Path
 
 from bot.config.sources import DEFAULT_FIELDS, FileSource, SourceBase
 from bot.errors import SourceError
-from bot.items.records import entry_from_record
 from bot.runtime import Runtime
-from jobs.scan import ScanReport, ingest, normalise_entries
+from jobs.scan import ScanReport, ingest_records
 from jobs.sources.files import file_format, read_document, read_lines
 
 log = logging.getLogger(__name__)
@@ -21,11 +20,8 @@ CHUNK_BYTES = 1_000_000
 
 
 def _store(rt: Runtime, spec: SourceBase, records: list[dict], fields: dict, total: ScanReport) -> None:
-    now = rt.clock.now()
     report = ScanReport(spec.name, fetched=len(records))
-    items = normalise_entries(spec, [entry_from_record(r, fields) for r in records], now, report)
-    with rt.sessions() as session, session.begin():
-        ingest(session, rt, spec, items, now, report)
+    ingest_records(rt, spec, records, fields, report)
     total.fetched += report.fetched
     total.new += report.new
     total.matched += report.matched

@@ -15,6 +15,7 @@ from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import accept_items
 from bot.items.normalise import NormalisedItem, RawEntry, UnusableEntry, normalise, url_key
+from bot.items.records import entry_from_record
 from bot.items.store import source_row, store_items
 from bot.items.urls import canonical_url
 from bot.models import Item, Source
@@ -65,6 +66,17 @@ def ingest(session: Session, rt: Runtime, spec: SourceBase, items: list[Normalis
     report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
     record_success(session, rt.config, row, now, report.new)
     return row
+
+
+def ingest_records(rt: Runtime, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
+    """Records read from a file or pushed to the webhook (JSON objects; anything else is skipped with a reason)
+    → stored and handed to the intake in one transaction. Returns how many were usable items."""
+    now = rt.clock.now()
+    entries = [entry_from_record(r, fields) if isinstance(r, dict) else None for r in records]
+    items = normalise_entries(spec, entries, now, report)
+    with rt.sessions() as session, session.begin():
+        ingest(session, rt, spec, items, now, report)
+    return len(items)
 
 
 def _known_url(rt: Runtime):
