@@ -85,4 +85,6 @@ def last_ping_at(session: Session, incident_id: int) -> datetime | None:
 
 
 def first_card_sent_at(session: Session, incident_id: int) -> datetime | None:
-    return session.scalar(select(func.min(IncidentMessage.created_at)).where(IncidentMessage.incident_id == incident_id))
+    """When the incident's first card reached a chat (the alert, for reminders and the review)."""
+    return session.scalar(select(func.min(Delivery.sent_at)).where(
+        Delivery.incident_id == incident_id, Delivery.kind == "incident_card", Delivery.status == "sent"))

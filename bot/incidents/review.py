@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 from bot.cards.review import span
 from bot.cards.text import safe_text
 from bot.clock import SHANGHAI
+from bot.alerting.queries import first_card_sent_at
 from bot.config import Config
 from bot.incidents.state import State
 from bot.incidents.deadlines import IncidentSnapshot, Policy, deadlines_for, graded_at, policy_of
-from bot.models import Delivery, Incident, IncidentEvent, Item, Source
+from bot.models import Incident, IncidentEvent, Item, Source
 
 LESSON = re.compile(r"^\s*(#教训|＃教训|教训[:：])\s*")
 MAX_BUCKETS = 72  # hours; longer stories are counted per day
@@ -154,8 +155,7 @@ def load_review(session: Session, config: Config, incident_id: int, now: datetim
     rows = session.execute(select(func.coalesce(Item.published_at, Item.fetched_at), Source.name, Item.platform,
                                   Item.sentiment).join(Source, Source.id == Item.source_id)
                            .where(Item.incident_id == incident_id)).all()
-    alerted = session.scalar(select(func.min(Delivery.sent_at)).where(
-        Delivery.incident_id == incident_id, Delivery.kind == "incident_card", Delivery.status == "sent"))
+    alerted = first_card_sent_at(session, incident_id)
     return build_review(inc, events, [ItemRow(*r) for r in rows], alerted, policy_of(inc.policy, config),
                         config.team.name_of, now)
 
