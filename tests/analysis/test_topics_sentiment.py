@@ -16,6 +16,7 @@ def analyse(analyzer, text):
     ("我已向金融监管总局和12378投诉", {"监管与诉讼": ("金融监管总局", "12378"), "服务态度": ("投诉",)}),
     ("冒充客服让我注销账户，是诈骗", {"诈骗/冒充": ("冒充客服", "注销账户", "诈骗")}),
     ("平台没有催收，也不会乱收费", {}),            # negated evidence is dropped
+    ("谨防套路贷，打击暴力催收", {}),              # so is evidence a warning or a crackdown is about
     ("今天天气很好", {}),
 ])
 def test_topics_carry_their_evidence_words(analyzer, text, topics):
@@ -35,6 +36,9 @@ def test_configured_topics_replace_add_and_switch_off():
     ("安逸花额度提升了，利息也降了，很满意", False),
     ("小资钱包涉嫌非法集资，警方已立案侦查，平台跑路", True),
     ("马上消费金融发布年度报告，营收稳步增长", False),
+    ("小资钱包雷了，血本无归，人去楼空", True),                # collapse in the words victims use
+    ("小资钱包限制提现，借新还旧，涉嫌非法吸收公众存款", True),
+    ("星河消费金融提醒：防范非法集资，远离套路贷", False),    # a warning, not a report
 ])
 def test_negative(analyzer, text, negative):
     result = analyse(analyzer, text)
@@ -47,3 +51,14 @@ def test_negation_raises_sentiment(analyzer):
     plain = analyse(analyzer, "这家平台乱收费，暴力催收").sentiment
     negated = analyse(analyzer, "这家平台没有乱收费，没有暴力催收").sentiment
     assert negated > plain + 0.2
+
+
+@pytest.mark.parametrize("text, risk_words", [
+    ("平台涉嫌非法集资", ("涉嫌", "非法集资")),
+    ("请防范非法集资", ()),          # prevention verbs turn risk words around like 没有 does
+    ("平台就是套路贷", ("套路贷",)),
+    ("谨防套路贷", ()),
+    ("风险提示：理财有风险", ()),    # 风险 alone is risk-management talk, not a risk word
+])
+def test_risk_words_respect_warnings(analyzer, text, risk_words):
+    assert analyse(analyzer, text).risk_words == risk_words
