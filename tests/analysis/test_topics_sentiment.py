@@ -39,6 +39,8 @@ def test_configured_topics_replace_add_and_switch_off():
     ("小资钱包雷了，血本无归，人去楼空", True),                # collapse in the words victims use
     ("小资钱包限制提现，借新还旧，涉嫌非法吸收公众存款", True),
     ("星河消费金融提醒：防范非法集资，远离套路贷", False),    # a warning, not a report
+    ("安逸花被指年化利率超36%，服务费、会员费层层叠加", True),   # a fee complaint
+    ("安逸花下调年化利率，取消会员费", False),
 ])
 def test_negative(analyzer, text, negative):
     result = analyse(analyzer, text)
