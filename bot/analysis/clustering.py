@@ -19,7 +19,7 @@ The decision (`decide`) reads the store and changes nothing; `assign` applies it
 * `open_incident(brand, event_key, item)` — create an incident holding this item, return its id
   (a unique constraint on open (brand, event_key) + re-read on conflict keeps this exactly-once);
 * `items(incident_id)` — the incident's items as grading.IncidentItem;
-* `stats(incident_id, now)` — grading.IncidentStats of the incident (SQL aggregates, or `summarise(items(...))`).
+* `stats(incident_id, now)` — grading.IncidentStats of the incident (a running `IncidentTally`, read once).
 
 `MemoryIncidentStore` implements it for `yuqing analyze` and the tests.
 """

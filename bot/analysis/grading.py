@@ -79,6 +79,14 @@ class IncidentTally:
         self.regulators: dict[str, None] = {}
         self.state_media: dict[str, None] = {}
 
+    @classmethod
+    def of(cls, items: Iterable[IncidentItem], config: GradingConfig) -> "IncidentTally":
+        """A tally of these items."""
+        tally = cls(config)
+        for it in items:
+            tally.add(it)
+        return tally
+
     def add(self, it: IncidentItem) -> None:
         bisect.insort(self._times, it.published_at)
         self.negative_count += it.negative
@@ -108,10 +116,7 @@ class IncidentTally:
 
 def summarise(items: Iterable[IncidentItem], now: datetime, config: GradingConfig) -> IncidentStats:
     """Fold an incident's items into the stats grading reads."""
-    tally = IncidentTally(config)
-    for it in items:
-        tally.add(it)
-    return tally.stats(now)
+    return IncidentTally.of(items, config).stats(now)
 
 
 def _spike(stats: IncidentStats, config: GradingConfig) -> bool:

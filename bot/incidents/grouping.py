@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.analysis.clustering import ClusterItem, IncidentRef, StoredItem
-from bot.analysis.grading import IncidentItem, IncidentStats, summarise
+from bot.analysis.grading import IncidentItem, IncidentStats, IncidentTally
 from bot.analysis.simhash import to_signed
 from bot.config.analysis import GradingConfig
 from bot.incidents.state import State
@@ -29,13 +29,19 @@ def _seen_at():
 
 
 class DbIncidentStore:
-    """IncidentStore over one session (the caller's transaction)."""
+    """IncidentStore over one session (the caller's transaction).
+
+    An incident's items are read once per store, on its first `stats`; items added after that go into the
+    running tally, so a batch of k items joining an incident of n costs n + k, not k × n. A store lives for one
+    transaction: the next one reads the incident afresh, items other writers committed in between included.
+    """
 
     def __init__(self, session: Session, grading: GradingConfig, now: datetime):
         self.session = session
         self.grading = grading
         self.now = now
         self.opened: set[int] = set()
+        self._tallies: dict[int, IncidentTally] = {}
 
     def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
         rows = self.session.execute(
@@ -61,6 +67,8 @@ class DbIncidentStore:
         incident = self.session.get(Incident, incident_id)
         incident.last_seen_at = max(incident.last_seen_at, item.published_at)
         self.session.flush()
+        if incident_id in self._tallies:
+            self._tallies[incident_id].add(item.graded)
 
     def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int:
         key = open_key(brand, event_key)
@@ -95,7 +103,9 @@ class DbIncidentStore:
                 for item, source in rows]
 
     def stats(self, incident_id: int, now: datetime) -> IncidentStats:
-        return summarise(self.items(incident_id), now, self.grading)
+        if incident_id not in self._tallies:
+            self._tallies[incident_id] = IncidentTally.of(self.items(incident_id), self.grading)
+        return self._tallies[incident_id].stats(now)
 
 
 def store_signature(row: Item, simhash: int, bands: tuple[int, ...]) -> None:

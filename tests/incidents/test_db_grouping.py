@@ -3,10 +3,10 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bot.analysis.clustering import ClusterItem, assign
-from bot.analysis.grading import IncidentItem
+from bot.analysis.grading import IncidentItem, summarise
 from bot.analysis.simhash import bands
 from bot.config.analysis import ClusteringConfig, GradingConfig
 from bot.db import make_engine, make_session_factory
@@ -152,3 +152,38 @@ def test_history_is_graded_but_not_alerted_until_a_fresh_item_joins(make_runtime
         assert fresh.alerts == 1 and _cards(s) == 1
         again, _ = _accept(rt, s, "fresh2", clock.now())
         assert again.alerts == 0 and _cards(s) == 1  # one card per chat; new items update it
+
+
+def test_a_batch_reads_an_incidents_items_once_and_keeps_a_running_tally(sessions):
+    # the live scan regrades after every item: re-reading the incident each time is k × n per batch
+    def add(s, store, i: int, at: datetime):
+        row = new_item(s, f"n{i}", i << 20, at)
+        row.reposts, row.negative = i, i % 2 == 0
+        graded = IncidentItem(at, "src", "weibo", 1.0, i, i % 2 == 0)
+        incident_id, _ = assign(ClusterItem(str(row.id), "星河", "催收", i << 20, graded), store, CLUSTERING)
+        return incident_id
+
+    with sessions() as s, s.begin():
+        store = DbIncidentStore(s, GradingConfig(), T0)
+        incident_id = add(s, store, 1, T0)
+        store.stats(incident_id, T0)
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if "items.incident_id =" in statement and "JOIN sources" in statement:
+            reads.append(statement)
+
+    engine = sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with sessions() as s, s.begin():
+            store = DbIncidentStore(s, GradingConfig(), T0 + timedelta(hours=2))
+            for i in range(2, 22):
+                assert add(s, store, i, T0 + timedelta(minutes=5 * i)) == incident_id
+                running = store.stats(incident_id, T0 + timedelta(hours=2))
+            assert len(reads) == 1
+            fresh = summarise(store.items(incident_id), T0 + timedelta(hours=2), GradingConfig())
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert running == fresh
+    assert (running.item_count, running.negative_count, running.engagement) == (21, 10, sum(range(1, 22)))
