@@ -20,7 +20,7 @@ from bot.alerting.ratecap import reserve_send
 from bot.alerting.views import build_incident_view
 from bot.cards.incident import render_incident_card
 from bot.cards.terminal import render_terminal
-from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
+from bot.feishu.results import DeliveryResult, Failed, Retry, Sent
 from bot.models import Incident, IncidentMessage
 from bot.runtime import Runtime
 

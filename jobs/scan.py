@@ -1,10 +1,12 @@
-"""One scan of one source: fetch → normalise → store → accept_items (which opens incidents and queues
-cards) → health, the last four in one transaction, with the source's new read cursor.
+"""One scan of one source: fetch → normalise → (per chunk: dedup → analyse → store → accept_items, which opens
+incidents and queues cards → health), each chunk in one transaction, the last one with the source's new read
+cursor.
 
 Every other path that stores items (the push webhook, `yuqing import`) goes through `ingest` too.
 """
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
-from bot.incidents.intake import accept_items
+from bot.incidents.intake import NewItem, accept_items, analyse, analysis_columns, authority
 from bot.items.normalise import NormalisedItem, RawEntry, UnusableEntry, normalise, url_key
 from bot.items.records import entry_from_record
-from bot.items.store import source_row, store_items
+from bot.items.store import insert_items, item_values, source_row, unstored
 from bot.items.urls import canonical_url
 from bot.models import Item, Source
 from bot.runtime import Runtime
@@ -40,43 +42,82 @@ class ScanReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (index of the entry, reason)
 
 
-def normalise_entries(spec: SourceBase, entries: list[RawEntry | None], now: datetime,
-                      report: ScanReport) -> list[NormalisedItem]:
-    """The usable entries, normalised; the others (None: not even a record) are logged and counted as skipped."""
+def normalise_entries(spec: SourceBase, entries: Sequence[RawEntry | None], now: datetime,
+                      report: ScanReport) -> list[tuple[int, NormalisedItem]]:
+    """The usable entries, normalised, with their index; the others (None: not even a record) are logged and
+    counted as skipped."""
     items = []
     for n, entry in enumerate(entries):
         try:
             if entry is None:
                 raise UnusableEntry("not a JSON object")
-            items.append(normalise(entry, spec.name, spec.platform, now))
+            items.append((n, normalise(entry, spec.name, spec.platform, now)))
         except UnusableEntry as exc:
-            report.skipped += 1
-            report.rejected.append((n, str(exc)))
-            log.warning("source %s: entry %d skipped: %s", spec.name, n + 1, exc)
+            _reject(spec, report, n, str(exc))
+        except Exception as exc:  # one record the normaliser chokes on must not blind the whole source
+            log.exception("source %s: entry %d cannot be normalised", spec.name, n + 1)
+            _reject(spec, report, n, f"cannot be read: {type(exc).__name__}: {exc}")
     return items
 
 
-def ingest(session: Session, rt: Runtime, spec: SourceBase, items: list[NormalisedItem], now: datetime,
-           report: ScanReport) -> Source:
-    """Store the new items, hand them to the incident intake and mark the source healthy, in `session`'s
-    transaction; returns the source's row for the caller's own bookkeeping."""
-    row = source_row(session, spec.name, spec.kind, spec.platform, now)
-    stored = store_items(session, row, items, spec.authority)
-    report.new = len(stored)
-    report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
-    record_success(session, rt.config, row, now, report.new)
-    return row
+def _reject(spec: SourceBase, report: ScanReport, index: int, reason: str) -> None:
+    report.skipped += 1
+    report.rejected.append((index, reason))
+    log.warning("source %s: entry %d skipped: %s", spec.name, index + 1, reason)
+
+
+def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, chunk: list[tuple[int, NormalisedItem]],
+                now: datetime, report: ScanReport) -> int:
+    """Store the chunk's new items with their analysis and hand them to the incident intake, in `session`'s
+    transaction: one dedup query, one insert, one grouping pass. Returns how many were stored."""
+    index = {id(item): n for n, item in chunk}
+    fresh, analyses = [], []
+    for item in unstored(session, row, [item for _, item in chunk]):
+        try:
+            analyses.append(analyse(rt.config, spec.name, item))
+        except Exception as exc:  # a text the analysis chokes on is rejected alone, the batch goes on
+            log.exception("source %s: item %r cannot be analysed", spec.name, item.external_id)
+            _reject(spec, report, index[id(item)], f"cannot be analysed: {type(exc).__name__}: {exc}")
+            continue
+        fresh.append(item)
+    weight = authority(rt.config, spec.name)
+    ids, rejected = insert_items(session, row, fresh, [item_values(row, item, weight, analysis_columns(a, weight))
+                                                       for item, a in zip(fresh, analyses)])
+    for r in rejected:
+        _reject(spec, report, index[id(r.item)], r.reason)
+    new = [NewItem(ids[item.external_id], item, a) for item, a in zip(fresh, analyses) if item.external_id in ids]
+    report.new += len(new)
+    report.matched += accept_items(session, rt.config, spec.name, new, now).matched
+    record_success(session, rt.config, row, now, len(new))
+    return len(new)
+
+
+def ingest(rt: Runtime, spec: SourceBase, items: list[tuple[int, NormalisedItem]], now: datetime,
+           report: ScanReport, finish: Callable[[Source], None] = lambda row: None) -> None:
+    """Store the items in chunks of `scan.chunk_items`, each committed on its own so no transaction (nor the
+    SQLite write lock) is held for a whole scan; `finish` (the source's new cursor) runs in the last chunk's.
+
+    A crash between chunks keeps the chunks committed and not the cursor: the next scan reads the same entries
+    again, and the dedup stores only those not stored yet — nothing lost, nothing doubled.
+    """
+    size = rt.config.scan.chunk_items
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    for n, chunk in enumerate(chunks):
+        with rt.sessions() as session, session.begin():
+            row = source_row(session, spec.name, spec.kind, spec.platform, now)
+            store_chunk(session, rt, spec, row, chunk, now, report)
+            if n == len(chunks) - 1:
+                finish(row)
 
 
 def ingest_records(rt: Runtime, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
     """Records read from a file or pushed to the webhook (JSON objects; anything else is skipped with a reason)
-    → stored and handed to the intake in one transaction. Returns how many were usable items."""
+    → stored and handed to the intake in chunks. Returns how many were usable items (stored or duplicates)."""
     now = rt.clock.now()
     entries = [entry_from_record(r, fields) if isinstance(r, dict) else None for r in records]
     items = normalise_entries(spec, entries, now, report)
-    with rt.sessions() as session, session.begin():
-        ingest(session, rt, spec, items, now, report)
-    return len(items)
+    ingest(rt, spec, items, now, report)
+    return len(records) - len(report.rejected)
 
 
 def _known_url(rt: Runtime):
@@ -105,12 +146,14 @@ def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
             log.warning("source %s: %s", spec.name, problem)
         report.problems, report.fetched = list(result.problems), len(result.entries)
         items = normalise_entries(spec, result.entries, now, report)
-        with rt.sessions() as session, session.begin():
-            row = ingest(session, rt, spec, items, now, report)
+
+        def finish(row: Source) -> None:
             if not result.not_modified:
                 row.etag, row.last_modified = result.etag, result.last_modified
             if result.cursor is not None:
                 row.cursor = result.cursor
+
+        ingest(rt, spec, items, now, report, finish)
     except SourceError as exc:
         report.error = exc.reason
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process

@@ -1,4 +1,5 @@
-"""The APScheduler that runs the bot: one job per enabled source that is fetched, plus the delivery worker.
+"""The APScheduler that runs the bot: one job per enabled source that is fetched, the delivery worker, the
+response ticks, and (SQLite) an hourly refresh of the planner statistics.
 
 Each source job runs on the source's own interval with its jitter, has max_instances=1 (a source is
 never scanned twice at once) and coalesce=True (runs missed while busy or stopped collapse into one);
@@ -11,6 +12,7 @@ import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.migrate import optimize
 from bot.runtime import Runtime
 from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
@@ -27,6 +29,7 @@ DELIVER_EVERY = 2
 REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
+OPTIMIZE_EVERY = 3600
 
 
 def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
@@ -48,6 +51,9 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
     if rt.config.response.follow_up.enabled:  # each update is once per follow_up interval; this only polls
         scheduler.add_job(run_follow_ups, "interval", args=(rt,), seconds=FOLLOW_UP_EVERY, id="follow-up",
                           next_run_time=now, name="follow-up updates and resurgence")
+    if rt.engine.dialect.name == "sqlite":  # statistics follow the data, so the planner keeps its index choices
+        scheduler.add_job(optimize, "interval", args=(rt.engine,), seconds=OPTIMIZE_EVERY, id="optimize",
+                          name="refresh SQLite statistics")
     digest = rt.config.response.digest
     if digest.enabled:  # at the configured local time; a start after it sends that day's digest late, once
         hour, minute = map(int, digest.time.split(":"))

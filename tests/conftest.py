@@ -88,6 +88,23 @@ def db_url(request, tmp_path, _sqlite_template) -> str:
     return url
 
 
+@pytest.fixture
+def sessions(db_url):
+    """Sessions on the test database, with one source named "src"."""
+    from datetime import datetime, timezone
+
+    from bot.db import make_engine, make_session_factory
+    from bot.models import Source
+
+    engine = make_engine(db_url)
+    factory = make_session_factory(engine)
+    with factory() as s, s.begin():
+        s.add(Source(name="src", kind="rss", platform="weibo", cursor={},
+                     created_at=datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)))
+    yield factory
+    engine.dispose()
+
+
 # -- fakes ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def feishu():

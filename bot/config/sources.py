@@ -163,3 +163,6 @@ class ScanConfig(Strict):
     per_host: int = Field(default=2, ge=1)  # requests in flight to one host, at most
     down_after: int = Field(default=3, ge=1)  # consecutive failures before the "source down" notice
     ops_chat: str | None = None  # a name under alerting.chats
+    # items stored per transaction: a scan, an import or a push commits every this many, so no write lock or
+    # memory is held for a whole scan
+    chunk_items: int = Field(default=200, ge=1, le=5000)

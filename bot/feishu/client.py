@@ -23,31 +23,16 @@ from lark_oapi.api.im.v1 import (
 from lark_oapi.core.exception import ObtainAccessTokenException
 from lark_oapi.core.token.manager import TokenManager
 
+from bot.feishu.results import DeliveryResult, Failed, Retry, Sent
+
+__all__ = ["DeliveryResult", "Failed", "FeishuClient", "Retry", "Sent", "UserInfo"]
+
 log = logging.getLogger(__name__)
 
 # rate limits: tenant/app frequency, per-chat, message service
 RETRY_CODES = frozenset({99991400, 230020, 11232, 11233})
 # tenant token invalid / missing / expired: drop the cached token and try once more
 TOKEN_CODES = frozenset({99991663, 99991661, 99991677, 99991668})
-
-
-@dataclass(frozen=True)
-class Sent:
-    message_id: str
-
-
-@dataclass(frozen=True)
-class Retry:
-    reason: str
-    after: float | None = None
-
-
-@dataclass(frozen=True)
-class Failed:
-    reason: str
-
-
-DeliveryResult = Sent | Retry | Failed
 
 
 @dataclass(frozen=True)

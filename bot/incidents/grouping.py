@@ -1,114 +1,211 @@
-"""The incident store of the analysis's clustering (bot.analysis.clustering.IncidentStore), on the database.
+"""The incident store of the analysis's clustering (bot.analysis.clustering.IncidentStore), on the database,
+for one batch of new items: read once, decide in memory, write once.
+
+`prefetch` reads, in two queries for the whole batch, the open incidents of the batch's brands and the stored
+items that share a SimHash band with one of the batch's items (through the indexed band columns). The
+clustering then decides item by item in memory, the batch's own earlier items included. `flush` writes the
+decisions: one multi-row insert of the new incidents and one UPDATE placing every item.
 
 Exactly-once: `incidents.open_key` is unique while an incident is open, so two scans that both decide to
-open the same (brand, event) incident cannot: the loser's insert fails inside a savepoint and it joins the
-winner's incident instead. Near-duplicate lookups go through the indexed SimHash band columns.
+open the same (brand, event) incident cannot: the loser's insert does nothing (ON CONFLICT DO NOTHING) and its
+items join the winner's incident instead.
 """
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.analysis.clustering import ClusterItem, IncidentRef, StoredItem
 from bot.analysis.grading import IncidentItem, IncidentStats, IncidentTally
-from bot.analysis.simhash import to_signed
+from bot.analysis.simhash import bands as band_values, to_signed
 from bot.config.analysis import GradingConfig
 from bot.incidents.state import State
 from bot.models import Incident, Item, Source
 
 OPEN_STATES = [s.value for s in State if s.is_open]
 
+# a band value shared by more stored items than this is a repost wave: its candidates are read as one row per
+# distinct signature and incident, so a big incident's band lookups stay bounded by what differs, not its size
+_CANDIDATE_ROWS = 5000
+
 
 def open_key(brand: str, event_key: str) -> str:
     return f"{brand}:{event_key}"
 
 
-def _seen_at():
+def seen_at():
+    """When an item was seen: published, else fetched (an expression index covers it)."""
     return func.coalesce(Item.published_at, Item.fetched_at)
 
 
-class DbIncidentStore:
-    """IncidentStore over one session (the caller's transaction).
+@dataclass
+class _Candidate:
+    item_id: str
+    incident_id: int
+    simhash: int
+    bands: tuple[int, ...]
+    brand: str
+    seen: datetime
 
-    An incident's items are read once per store, on its first `stats`; items added after that go into the
-    running tally, so a batch of k items joining an incident of n costs n + k, not k × n. A store lives for one
-    transaction: the next one reads the incident afresh, items other writers committed in between included.
+
+@dataclass
+class _NewIncident:
+    brand: str
+    event_key: str
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+
+
+class BatchIncidentStore:
+    """IncidentStore over one session for one batch of items (the caller's transaction).
+
+    New incidents get provisional negative ids until `flush` inserts them; `flush` returns the real ids.
     """
 
     def __init__(self, session: Session, grading: GradingConfig, now: datetime):
         self.session = session
         self.grading = grading
         self.now = now
-        self.opened: set[int] = set()
+        self.titles: dict[str, str] = {}  # item id → title, for the incidents they open
+        self.opened: set[int] = set()      # real ids of the incidents this batch opened, after flush
+        self._refs: dict[str, list[IncidentRef]] = {}
+        self._candidates: dict[str, list[_Candidate]] = {}
+        self._new: dict[int, _NewIncident] = {}
+        self._placed: dict[int, int] = {}  # item id → incident id (provisional ids for new incidents)
         self._tallies: dict[int, IncidentTally] = {}
+        self._fetched: set[str] = set()
 
-    def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
+    # -- reads -------------------------------------------------------------------------------------------
+    def prefetch(self, wanted: Sequence[tuple[str, tuple[int, ...]]], since: datetime) -> None:
+        """Read what the batch's items (brand, bands) may join: two queries for the batch."""
+        brands = sorted({b for b, _ in wanted} - self._fetched)
+        if not brands:
+            return
+        self._fetched.update(brands)
         rows = self.session.execute(
             select(Incident.id, Incident.brand, Incident.event_key, Incident.last_seen_at)
-            .where(Incident.brand == brand, Incident.state.in_(OPEN_STATES), Incident.last_seen_at >= since)
-            .order_by(Incident.last_seen_at.desc())
+            .where(Incident.brand.in_(brands), Incident.state.in_(OPEN_STATES), Incident.last_seen_at >= since)
         ).all()
-        return [IncidentRef(*row) for row in rows]
+        for row in rows:
+            self._refs.setdefault(row.brand, []).append(IncidentRef(*row))
+        by_band = [sorted({bs[i] for b, bs in wanted if b in brands}) for i in range(4)]
+        cols = (Item.simhash_b0, Item.simhash_b1, Item.simhash_b2, Item.simhash_b3)
+        seen = seen_at()
+        query = (select(func.min(Item.id), Item.incident_id, Item.simhash, *cols, Incident.brand, func.max(seen))
+                 .join(Incident, Incident.id == Item.incident_id)
+                 .where(Incident.brand.in_(brands), seen >= since,
+                        or_(*(col.in_(values) for col, values in zip(cols, by_band))))
+                 .group_by(Item.incident_id, Item.simhash, *cols, Incident.brand)
+                 .limit(_CANDIDATE_ROWS))
+        for item_id, incident_id, h, b0, b1, b2, b3, brand, last in self.session.execute(query):
+            if h is not None:
+                self._candidates.setdefault(brand, []).append(
+                    _Candidate(str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, (b0, b1, b2, b3), brand, last))
+
+    def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
+        refs = [r for r in self._refs.get(brand, ()) if r.last_seen >= since]
+        return sorted(refs, key=lambda r: r.last_seen, reverse=True)
 
     def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime) -> list[StoredItem]:
-        b0, b1, b2, b3 = bands
-        rows = self.session.execute(
-            select(Item.id, Item.incident_id, Item.simhash)
-            .join(Incident, Incident.id == Item.incident_id)
-            .where(Incident.brand == brand, _seen_at() >= since,
-                   or_(Item.simhash_b0 == b0, Item.simhash_b1 == b1, Item.simhash_b2 == b2, Item.simhash_b3 == b3))
-        ).all()
-        return [StoredItem(str(i), inc, h & 0xFFFFFFFFFFFFFFFF) for i, inc, h in rows if h is not None]
+        return [StoredItem(c.item_id, c.incident_id, c.simhash) for c in self._candidates.get(brand, ())
+                if c.seen >= since and any(a == b for a, b in zip(c.bands, bands))]
 
+    # -- decisions (in memory until flush) ----------------------------------------------------------------
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
-        row = self.session.get(Item, int(item.id))
-        row.incident_id = incident_id
-        incident = self.session.get(Incident, incident_id)
-        incident.last_seen_at = max(incident.last_seen_at, item.published_at)
-        self.session.flush()
-        if incident_id in self._tallies:
-            self._tallies[incident_id].add(item.graded)
+        self._placed[int(item.id)] = incident_id
+        refs = self._refs.setdefault(item.brand, [])
+        for n, ref in enumerate(refs):
+            if ref.id == incident_id and item.published_at > ref.last_seen:
+                refs[n] = IncidentRef(ref.id, ref.brand, ref.event_key, item.published_at)
+        if incident_id in self._new:
+            new = self._new[incident_id]
+            new.first_seen, new.last_seen = min(new.first_seen, item.published_at), max(new.last_seen, item.published_at)
+        self._candidates.setdefault(item.brand, []).append(
+            _Candidate(item.id, incident_id, item.simhash, band_values(item.simhash), item.brand, item.published_at))
 
     def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int:
-        key = open_key(brand, event_key)
-        row = self.session.get(Item, int(item.id))
-        incident = Incident(
-            brand=brand, event_key=event_key, open_key=key, title=row.title or row.text[:60],
-            state=State.TRIGGERED.value, grade=None, reasons=[], first_seen_at=item.published_at,
-            last_seen_at=item.published_at, opened_at=self.now, updated_at=self.now, platforms=[], sources=[],
-            topics=[], policy={},
-        )
-        try:
-            with self.session.begin_nested():
-                self.session.add(incident)
-                self.session.flush()
-        except IntegrityError:
+        provisional = -(len(self._new) + 1)
+        self._new[provisional] = _NewIncident(brand, event_key, self.titles.get(item.id, ""), item.published_at,
+                                              item.published_at)
+        self._refs.setdefault(brand, []).append(IncidentRef(provisional, brand, event_key, item.published_at))
+        self.add_item(provisional, item)
+        return provisional
+
+    def flush(self, duplicates: dict[int, int] | None = None) -> dict[int, int]:
+        """Write the batch's decisions (and each near-duplicate's original, `duplicates`) in one UPDATE;
+        returns each item's incident id (real ids)."""
+        real = self._insert_incidents()
+        placed = {item: real.get(inc, inc) for item, inc in self._placed.items()}
+        for cands in self._candidates.values():
+            for c in cands:
+                c.incident_id = real.get(c.incident_id, c.incident_id)
+        for brand, refs in self._refs.items():
+            self._refs[brand] = [IncidentRef(real.get(r.id, r.id), r.brand, r.event_key, r.last_seen) for r in refs]
+        if placed:
+            values = {"incident_id": case(placed, value=Item.id)}
+            if duplicates:
+                values["duplicate_of_id"] = case(duplicates, value=Item.id, else_=Item.duplicate_of_id)
+            self.session.execute(update(Item).where(Item.id.in_(placed)).values(values),
+                                 execution_options={"synchronize_session": False})
+        self._new.clear()
+        self._placed.clear()
+        return placed
+
+    def _insert_incidents(self) -> dict[int, int]:
+        if not self._new:
+            return {}
+        rows: list[dict[str, Any]] = [{"brand": n.brand, "event_key": n.event_key, "open_key": open_key(n.brand, n.event_key),
+                 "title": n.title, "state": State.TRIGGERED.value, "grade": None, "grade_source": "auto",
+                 "reasons": [], "heat": 0.0, "item_count": 0, "velocity": 0.0, "engagement": 0, "platforms": [],
+                 "sources": [], "topics": [], "sentiment": None, "is_drill": False, "policy": {},
+                 "first_seen_at": n.first_seen, "last_seen_at": n.last_seen, "opened_at": self.now,
+                 "updated_at": self.now, "version": 1} for n in self._new.values()]
+        make = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        stmt = make(Incident).values(rows).on_conflict_do_nothing(index_elements=["open_key"])
+        by_key = {key: id_ for id_, key in self.session.execute(stmt.returning(Incident.id, Incident.open_key))}
+        self.opened.update(by_key.values())
+        lost = [r["open_key"] for r in rows if r["open_key"] not in by_key]
+        if lost:
             # an open incident for this brand and event exists (outside the window, or a racing scan made it)
-            existing = self.session.scalar(select(Incident.id).where(Incident.open_key == key))
-            self.add_item(existing, item)
-            return existing
-        self.opened.add(incident.id)
-        self.add_item(incident.id, item)
-        return incident.id
+            by_key.update({key: id_ for id_, key in self.session.execute(
+                select(Incident.id, Incident.open_key).where(Incident.open_key.in_(lost)))})
+        return {prov: by_key[open_key(n.brand, n.event_key)] for prov, n in self._new.items()}
+
+    # -- grading ------------------------------------------------------------------------------------------
+    def load_tallies(self, incident_ids: Iterable[int]) -> None:
+        """Tallies of these incidents, their items read in one query (after `flush`: the batch's included)."""
+        wanted = [i for i in incident_ids if i not in self._tallies]
+        if not wanted:
+            return
+        for i in wanted:
+            self._tallies[i] = IncidentTally(self.grading)
+        for incident_id, item in self._items(wanted):
+            self._tallies[incident_id].add(item)
+
+    def _items(self, incident_ids: list[int]) -> Iterable[tuple[int, IncidentItem]]:
+        rows = self.session.execute(
+            select(Item.incident_id, seen_at(), Source.name, Item.platform, Item.authority, Item.reposts,
+                   Item.comments, Item.likes, Item.views, Item.negative, Item.regulators)
+            .join(Source, Source.id == Item.source_id).where(Item.incident_id.in_(incident_ids)))
+        for inc, seen, source, platform, authority, reposts, comments, likes, views, negative, regulators in rows:
+            yield inc, IncidentItem(published_at=seen, source=source, platform=platform, authority=authority,
+                                    engagement=reposts + comments + likes + views // 100, negative=negative,
+                                    regulators=tuple(regulators or ()))
 
     def items(self, incident_id: int) -> list[IncidentItem]:
-        rows = self.session.execute(
-            select(Item, Source.name).join(Source, Source.id == Item.source_id).where(Item.incident_id == incident_id)
-        ).all()
-        return [IncidentItem(published_at=item.published_at or item.fetched_at, source=source,
-                             platform=item.platform, authority=item.authority,
-                             engagement=item.reposts + item.comments + item.likes + item.views // 100,
-                             negative=item.negative, regulators=tuple(item.regulators or ()))
-                for item, source in rows]
+        return [item for _, item in self._items([incident_id])]
 
     def stats(self, incident_id: int, now: datetime) -> IncidentStats:
-        if incident_id not in self._tallies:
-            self._tallies[incident_id] = IncidentTally.of(self.items(incident_id), self.grading)
+        self.load_tallies([incident_id])
         return self._tallies[incident_id].stats(now)
 
 
-def store_signature(row: Item, simhash: int, bands: tuple[int, ...]) -> None:
-    """Keep an item's SimHash (signed, to fit BIGINT) and its four indexed bands."""
-    row.simhash = to_signed(simhash)
-    row.simhash_b0, row.simhash_b1, row.simhash_b2, row.simhash_b3 = bands
+def signature_columns(simhash: int, bands: tuple[int, ...]) -> dict[str, int]:
+    """An item's SimHash (signed, to fit BIGINT) and its four indexed bands, as column values."""
+    b0, b1, b2, b3 = bands
+    return {"simhash": to_signed(simhash), "simhash_b0": b0, "simhash_b1": b1, "simhash_b2": b2, "simhash_b3": b3}

@@ -1,13 +1,17 @@
 """What happens to newly stored items: analyse, cluster into incidents, grade, and tell the chats.
 
-Every path that stores items — scheduled scans, `yuqing import`, the push webhook — calls `accept_items`
-in the same transaction that stored them. It makes the same calls as `yuqing analyze` (Analyzer.analyze,
-clustering.assign, grading.grade_incident, raise_only), with the database as the incident store.
+Every path that stores items — scheduled scans, `yuqing import`, the push webhook — analyses each new item
+(`analyse`, before the insert, so its analysis columns go in with it) and calls `accept_items` with the batch
+in the transaction that stored it. It makes the same calls as `yuqing analyze` (Analyzer.analyze,
+clustering.assign, grading.grade_incident, raise_only), with the database as the incident store, a batch at a
+time: one band query, one incident insert and one placement update per batch, each touched incident regraded
+and notified once.
 """
 import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +24,9 @@ from bot.analysis.simhash import bands
 from bot.config import Config
 from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
-from bot.incidents.grouping import DbIncidentStore, store_signature
-from bot.models import Delivery, Incident, IncidentEvent, Item
+from bot.incidents.grouping import BatchIncidentStore, signature_columns
+from bot.items.normalise import NormalisedItem
+from bot.models import Delivery, Incident, IncidentEvent
 
 log = logging.getLogger(__name__)
 
@@ -46,60 +51,102 @@ class Accepted:
     alerts: int = 0
 
 
-def _authority(config: Config, source_name: str) -> float:
+@dataclass(frozen=True)
+class NewItem:
+    """A stored item of the batch with its analysis (computed before the insert, stored with it)."""
+
+    id: int
+    item: NormalisedItem
+    analysis: Analysis
+
+
+def authority(config: Config, source_name: str) -> float:
+    """The weight of a source's items in grading: its tier's, else the source's `authority`."""
     spec = next((s for s in config.sources if s.name == source_name), None)
     return authority_for(source_name, config.analysis.grading, default=spec.authority if spec else 1.0)
 
 
-def _record_analysis(row: Item, a: Analysis, authority: float) -> None:
-    row.brands = [{"name": b.name, "negative": b.negative, "matched": b.matched} for b in a.brands]
-    row.topics = [{"name": t.name, "words": list(t.words)} for t in a.topics]
-    row.negative, row.sentiment, row.risk_score = a.negative, a.sentiment, a.risk_score
-    row.rules, row.regulators, row.event_key, row.authority = list(a.rules), list(a.regulators), a.event_key, authority
-    store_signature(row, a.simhash, bands(a.simhash))
+def _document(item: NormalisedItem, source_name: str, weight: float) -> Document:
+    return Document(id=item.external_id, title=item.title, text=item.text, source=source_name,
+                    platform=item.platform, authority=weight, published_at=item.published_at or item.fetched_at,
+                    metrics=Metrics(item.views, item.reposts, item.comments, item.likes))
 
 
-def accept_items(session: Session, config: Config, source_name: str, items: list[Item], now: datetime) -> Accepted:
-    """Analyse freshly stored items (flushed, in the caller's transaction), group them and alert."""
+def analyse(config: Config, source_name: str, item: NormalisedItem) -> Analysis:
+    """The analysis of one item, as `yuqing analyze` makes it (pure: no database)."""
+    return analyzer_for(config).analyze(_document(item, source_name, authority(config, source_name)))
+
+
+def analysis_columns(a: Analysis, weight: float) -> dict[str, Any]:
+    """The item's analysis columns, written with its insert."""
+    return {"brands": [{"name": b.name, "negative": b.negative, "matched": b.matched} for b in a.brands],
+            "topics": [{"name": t.name, "words": list(t.words)} for t in a.topics],
+            "negative": a.negative, "sentiment": a.sentiment, "risk_score": a.risk_score, "rules": list(a.rules),
+            "regulators": list(a.regulators), "event_key": a.event_key, "authority": weight,
+            **signature_columns(a.simhash, bands(a.simhash))}
+
+
+def _brand(a: Analysis) -> str:
+    return next((b.name for b in a.brands if b.negative), a.brands[0].name)
+
+
+def accept_items(session: Session, config: Config, source_name: str, items: list[NewItem], now: datetime) -> Accepted:
+    """Group a batch of freshly stored, analysed items (in the caller's transaction) into incidents, regrade
+    each incident it touched once, and tell the chats once per incident."""
     result = Accepted()
-    analyzer = analyzer_for(config)
-    store = DbIncidentStore(session, config.analysis.grading, now)
-    authority = _authority(config, source_name)
-    for row in items:
-        seen = row.published_at or row.fetched_at
-        doc = Document(id=str(row.id), title=row.title, text=row.text, source=source_name, platform=row.platform,
-                       authority=authority, published_at=seen,
-                       metrics=Metrics(row.views, row.reposts, row.comments, row.likes))
-        a = analyzer.analyze(doc)
-        _record_analysis(row, a, authority)
-        if not a.relevant:
-            continue
-        result.matched += 1
-        brand = next((b.name for b in a.brands if b.negative), a.brands[0].name)
-        graded = IncidentItem(published_at=seen, source=source_name, platform=row.platform, authority=authority,
-                              engagement=doc.metrics.engagement, negative=a.negative, regulators=a.regulators)
-        incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash, graded), store,
-                                        config.analysis.clustering)
+    relevant = [n for n in items if n.analysis.relevant]
+    result.matched = len(relevant)
+    if not relevant:
+        return result
+    weight = authority(config, source_name)
+    clustering = config.analysis.clustering
+    store = BatchIncidentStore(session, config.analysis.grading, now)
+    seen = {n.id: n.item.published_at or n.item.fetched_at for n in relevant}
+    store.prefetch([(_brand(n.analysis), bands(n.analysis.simhash)) for n in relevant],
+                   min(seen.values()) - timedelta(hours=clustering.window_hours))
+    reasons: dict[int, str] = {}
+    duplicates: dict[int, int] = {}
+    for n in relevant:
+        a, brand = n.analysis, _brand(n.analysis)
+        graded = IncidentItem(published_at=seen[n.id], source=source_name, platform=n.item.platform,
+                              authority=weight, engagement=n.item.reposts + n.item.comments + n.item.likes
+                              + n.item.views // 100, negative=a.negative, regulators=a.regulators)
+        store.titles[str(n.id)] = n.item.title or n.item.text[:60]
+        _, placement = assign(ClusterItem(str(n.id), brand, a.event_key, a.simhash, graded), store, clustering)
+        reasons[n.id] = placement.reason
         if placement.duplicate_of is not None:
-            row.duplicate_of_id = int(placement.duplicate_of)
-        incident = session.get(Incident, incident_id)
+            duplicates[n.id] = int(placement.duplicate_of)
+    placed = store.flush(duplicates)
+    by_incident: dict[int, list[NewItem]] = {}
+    for n in relevant:
+        by_incident.setdefault(placed[n.id], []).append(n)
+    incidents = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(by_incident)))}
+    store.load_tallies(by_incident)
+    alerted = _alerted(session, [i for i in by_incident if i not in store.opened])
+    touched = []
+    for incident_id, batch in by_incident.items():
+        incident = incidents[incident_id]
         is_new = incident_id in store.opened
-        store.opened.discard(incident_id)
         if is_new:
             result.incidents += 1
+            first = batch[0]
             session.add(IncidentEvent(incident_id=incident_id, at=now, kind="detected", via="system",
-                                      text=f"{source_name} 发现「{brand}」相关内容：{placement.reason}",
-                                      detail={"item_id": row.id}))
-        result.alerts += _regrade(session, config, store, incident, a, is_new, now)
+                                      text=f"{source_name} 发现「{_brand(first.analysis)}」相关内容：{reasons[first.id]}",
+                                      detail={"item_id": first.id}))
+        before = _regrade(session, config, store, incident, [n.analysis for n in batch], now)
         if is_new:
             # the response policy in force when it opened holds for its whole life, whatever the config says later
             incident.policy = {**(incident.policy or {}), **snapshot_policy(config, incident.grade)}
+        touched.append((incident, before, is_new, len(batch)))
+    session.flush()
+    for incident, before, is_new, added in touched:
+        result.alerts += _notify(session, config, incident, before, is_new, incident.id in alerted, added, now)
     return result
 
 
-def _regrade(session: Session, config: Config, store: DbIncidentStore, incident: Incident, a: Analysis,
-             is_new: bool, now: datetime) -> int:
-    """Refresh the incident's figures and automatic grade; queue what the chats should see. Returns alerts opened."""
+def _regrade(session: Session, config: Config, store: BatchIncidentStore, incident: Incident,
+             analyses: list[Analysis], now: datetime) -> Grade | None:
+    """Refresh the incident's figures and automatic grade from its tally; returns the grade before."""
     stats = store.stats(incident.id, now)
     decision = grade_incident(stats, config.analysis.grading)
     before = Grade(incident.grade) if incident.grade else None
@@ -107,24 +154,34 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
     incident.grade = after.value if after else None
     incident.reasons = list(decision.reasons)
     incident.heat = decision.heat
+    count = stats.item_count - len(analyses)
+    for a in analyses:
+        count += 1
+        incident.topics = _merge_topics(incident.topics, a)
+        incident.sentiment = a.sentiment if incident.sentiment is None else round(
+            (incident.sentiment * (count - 1) + a.sentiment) / count, 4)
     incident.item_count = stats.item_count
     incident.velocity = round(stats.velocity, 2)
     incident.engagement = stats.engagement
     incident.platforms = sorted(stats.platforms)
     incident.sources = sorted(stats.sources)
-    incident.topics = _merge_topics(incident.topics, a)
-    incident.sentiment = a.sentiment if incident.sentiment is None else round(
-        (incident.sentiment * (stats.item_count - 1) + a.sentiment) / stats.item_count, 4)
+    incident.last_seen_at = max(incident.last_seen_at, stats.last_seen)
     incident.updated_at = now
-    if after != before:
+    if after is not None and after != before:
         session.add(IncidentEvent(incident_id=incident.id, at=now, kind="graded", via="system",
                                   text=f"自动定级 {before.value if before else '无'} → {after.value}",
                                   detail={"from": before.value if before else None, "to": after.value,
                                           "reasons": list(decision.reasons)}))
-    session.flush()
+    return before
+
+
+def _notify(session: Session, config: Config, incident: Incident, before: Grade | None, is_new: bool,
+            alerted: bool, added: int, now: datetime) -> int:
+    """Queue what the chats should see about the incident after this batch. Returns alerts opened."""
+    after = Grade(incident.grade) if incident.grade else None
     if after is None:
         return 0
-    if not _alerted(session, incident.id):
+    if not alerted:
         # history (a backfill, a feed's old entries on its first scan) is stored and graded, not alerted;
         # the first fresh item to join such an incident alerts
         if incident.last_seen_at >= now - timedelta(hours=config.alerting.max_age_hours):
@@ -132,17 +189,19 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
             return 1
         return 0
     if before is not None and after > before:
-        on_incident_change(session, config, incident, Change(ChangeKind.GRADE_UP, detail={"from": before.value, "to": after.value}),
-                now)
+        on_incident_change(session, config, incident,
+                           Change(ChangeKind.GRADE_UP, detail={"from": before.value, "to": after.value}), now)
     if not is_new:
-        on_incident_change(session, config, incident, Change(ChangeKind.ITEMS_ADDED, detail={"added": 1}), now)
+        on_incident_change(session, config, incident, Change(ChangeKind.ITEMS_ADDED, detail={"added": added}), now)
     return 0
 
 
-def _alerted(session: Session, incident_id: int) -> bool:
-    """Whether the incident's card was queued already (the alert, whether or not it went out yet)."""
-    return session.scalar(select(Delivery.id).where(Delivery.incident_id == incident_id,
-                                                    Delivery.kind == "incident_card").limit(1)) is not None
+def _alerted(session: Session, incident_ids: list[int]) -> set[int]:
+    """Those of the incidents whose card was queued already (the alert, whether or not it went out yet)."""
+    if not incident_ids:
+        return set()
+    return set(session.scalars(select(Delivery.incident_id).where(Delivery.incident_id.in_(incident_ids),
+                                                                  Delivery.kind == "incident_card").distinct()))
 
 
 def _merge_topics(current: list, a: Analysis) -> list:

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.config.team import TeamConfig
 from bot.incidents.deadlines import deadlines_for, overdue, policy_of
 from bot.incidents.drills import real_only
-from bot.incidents.review import load_snapshot
+from bot.incidents.review import load_snapshots
 from bot.incidents.state import State
 from bot.models import Incident, IncidentEvent, Item
 
@@ -49,12 +49,13 @@ class StatusSummary:
 def overdue_incidents(session: Session, config: Config, incidents: list[Incident], now: datetime) -> list[Overdue]:
     """Every missed deadline of the open graded incidents, most late first."""
     late = []
-    for inc in incidents:
-        if inc.state in OPEN and inc.grade:
-            snap = load_snapshot(session, inc)
-            for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, config)), now):
-                late.append(Overdue(inc.id, inc.title or "", inc.grade, d.kind.label,
-                                    int((now - d.due_at).total_seconds() // 60)))
+    graded = [inc for inc in incidents if inc.state in OPEN and inc.grade]
+    snapshots = load_snapshots(session, graded)
+    for inc in graded:
+        snap = snapshots[inc.id]
+        for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, config)), now):
+            late.append(Overdue(inc.id, inc.title or "", inc.grade, d.kind.label,
+                                int((now - d.due_at).total_seconds() // 60)))
     return sorted(late, key=lambda o: -o.late_minutes)
 
 

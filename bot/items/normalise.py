@@ -1,5 +1,6 @@
 """RawEntry (what a fetcher read) → NormalisedItem (the one shape every source kind produces). Pure."""
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +13,14 @@ from bot.items.urls import canonical_url
 
 TEXT_LIMIT = 20_000
 TITLE_LIMIT = 500
+# NUL (PostgreSQL text cannot hold it) and surrogates left unpaired (not encodable as UTF-8): one such character
+# would fail the insert of the whole batch
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str | None) -> str | None:
+    """The text without the characters no database column can hold (NUL, lone surrogates)."""
+    return _UNSTORABLE.sub("", text) if text else text
 
 
 @dataclass(frozen=True)
@@ -71,17 +80,17 @@ def strip_html(text: str | None) -> str:
 
 def normalise(raw: RawEntry, source: str, platform: str, fetched_at: datetime) -> NormalisedItem:
     """The normal form of one entry; raises UnusableEntry when it has no id or no text."""
-    title = clean(strip_html(raw.title)).replace("\n", " ")[:TITLE_LIMIT]
-    text = clean(strip_html(raw.content))[:TEXT_LIMIT]
+    title = clean(storable(strip_html(storable(raw.title)))).replace("\n", " ")[:TITLE_LIMIT]
+    text = clean(storable(strip_html(storable(raw.content))))[:TEXT_LIMIT]
     if not title and not text:
         raise UnusableEntry("no title and no text")
-    url = canonical_url(raw.url)
-    external_id = (raw.external_id or "").strip() or url
+    url = canonical_url(storable(raw.url))
+    external_id = (storable(raw.external_id) or "").strip() or url
     if not external_id:
         raise UnusableEntry("no id and no link")
     return NormalisedItem(
         source=source, platform=platform, external_id=external_id[:300], url=url,
-        title=title, text=text, author=clean(raw.author)[:200] or None,
+        title=title, text=text, author=clean(storable(raw.author))[:200] or None,
         published_at=parse_time(raw.published, fetched_at), fetched_at=fetched_at,
         views=parse_count(raw.metrics.get("views")), reposts=parse_count(raw.metrics.get("reposts")),
         comments=parse_count(raw.metrics.get("comments")), likes=parse_count(raw.metrics.get("likes")),

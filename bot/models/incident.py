@@ -33,14 +33,14 @@ class Incident(Base):
     policy: Mapped[dict] = mapped_column(JSON, default=dict)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    opened_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(index=True)
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     owner: Mapped[str | None] = mapped_column(String(100))
     assigned_at: Mapped[datetime | None]
     assessed_at: Mapped[datetime | None]
     statement_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime]
     # bumped on every state change: two racing writers cannot both win

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -40,7 +40,7 @@ class Item(Base):
     sentiment: Mapped[float | None]
     risk_score: Mapped[float] = mapped_column(default=0.0)
     authority: Mapped[float] = mapped_column(default=1.0)
-    event_key: Mapped[str | None] = mapped_column(String(100))
+    event_key: Mapped[str | None] = mapped_column(String(100), index=True)
     rules: Mapped[list] = mapped_column(JSON, default=list)
     regulators: Mapped[list] = mapped_column(JSON, default=list)
     simhash: Mapped[int | None] = mapped_column(BigInteger)
@@ -50,3 +50,7 @@ class Item(Base):
     simhash_b3: Mapped[int | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+
+
+# when the item was seen (published, else fetched): the clustering window, the 24-hour volume of /status and the digest
+Index("ix_items_seen_at", func.coalesce(Item.published_at, Item.fetched_at))

@@ -96,3 +96,26 @@ def test_refusals_store_nothing(server, caplog, body, token, source, status, log
     assert r.status_code == status and stored(server.rt) == 0
     if logged:
         assert logged in caplog.text
+
+
+def test_poisoned_records_are_cleaned_or_rejected_alone_and_the_rest_stored(server):
+    # NUL and lone surrogates anywhere are dropped; a value no column can hold rejects that record only
+    good = {"id": "p-1", "title": "星河消费金融 扣款", "content": "未经同意扣款", "url": "https://t.example.com/p/1"}
+    nul = {"id": "p-\u00002", "title": "标题\u0000含空字符", "content": "正文\u0000", "author": "用户\u0000甲",
+           "url": "https://t.example.com/p/\u00002"}
+    surrogate = '{"id": "p-3\\ud800", "title": "孤立代理\\udfff字符", "content": "正文\\ud83d", "author": "乙\\udc00"}'
+    huge = {"id": "p-4", "title": "阅读数溢出", "content": "正文", "views": 1e20}
+    body = "[" + ",".join([json.dumps(good), json.dumps(nul), surrogate, json.dumps(huge)]) + "]"
+    r = post(server, body.encode())
+    assert r.status_code == 202, r.text
+    answer = r.json()
+    assert (answer["received"], answer["stored"], answer["duplicates"]) == (4, 3, 0)
+    assert [x["index"] for x in answer["rejected"]] == [3]
+    assert "refused by the database" in answer["rejected"][0]["error"]
+    with server.rt.sessions() as s:
+        rows = {i.external_id: i for i in s.scalars(select(Item))}
+    assert set(rows) == {"p-1", "p-2", "p-3"}
+    assert (rows["p-2"].title, rows["p-2"].text, rows["p-2"].author) == ("标题含空字符", "正文", "用户甲")
+    assert rows["p-2"].url == "https://t.example.com/p/2"
+    assert (rows["p-3"].title, rows["p-3"].text, rows["p-3"].author) == ("孤立代理字符", "正文", "乙")
+    assert post(server, body.encode()).json()["duplicates"] == 3  # the cleaned ids are stable

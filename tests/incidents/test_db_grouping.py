@@ -1,46 +1,71 @@
-"""The database incident store under the analysis's clustering: joins, near-duplicates, and racing opens."""
+"""The database incident store under the analysis's clustering, a batch at a time: joins, near-duplicates,
+racing opens, and the intake's regrade and alert per batch."""
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import event, func, select
 
 from bot.analysis.clustering import ClusterItem, assign
 from bot.analysis.grading import IncidentItem, summarise
 from bot.analysis.simhash import bands
 from bot.config.analysis import ClusteringConfig, GradingConfig
-from bot.db import make_engine, make_session_factory
-from bot.incidents.grouping import DbIncidentStore, store_signature
+from bot.incidents.grouping import BatchIncidentStore, signature_columns
+from bot.items.normalise import NormalisedItem
 from bot.models import Incident, Item, Source
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 CLUSTERING = ClusteringConfig()
 
 
-@pytest.fixture
-def sessions(db_url):
-    engine = make_engine(db_url)
-    factory = make_session_factory(engine)
-    with factory() as s, s.begin():
-        s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=T0))
-    yield factory
-    engine.dispose()
-
-
 def new_item(session, ext: str, simhash: int, at: datetime) -> Item:
     source_id = session.scalar(select(Source.id).where(Source.name == "src"))
     row = Item(source_id=source_id, external_id=ext, platform="weibo", title=ext, text=ext, fetched_at=at,
                published_at=at, brands=[], topics=[], rules=[], regulators=[], negative=True)
-    store_signature(row, simhash, bands(simhash))
+    for name, value in signature_columns(simhash, bands(simhash)).items():
+        setattr(row, name, value)
     session.add(row)
     session.flush()
     return row
 
 
 def place(session, row: Item, brand: str, event: str, simhash: int, at: datetime):
-    store = DbIncidentStore(session, GradingConfig(), at)
+    store = BatchIncidentStore(session, GradingConfig(), at)
+    store.prefetch([(brand, bands(simhash))], at - timedelta(hours=CLUSTERING.window_hours))
     graded = IncidentItem(at, "src", "weibo", 1.0, 0, True)
-    return assign(ClusterItem(str(row.id), brand, event, simhash, graded), store, CLUSTERING)
+    _, placement = assign(ClusterItem(str(row.id), brand, event, simhash, graded), store, CLUSTERING)
+    placed = store.flush({row.id: int(placement.duplicate_of)} if placement.duplicate_of else None)
+    session.expire(row)
+    return placed[row.id], placement
+
+
+def test_a_batch_joins_its_own_items_and_writes_once(sessions):
+    # the batch's second item is a repost of its first, the third a new event: one band query, one incident
+    # insert, one placement update for the three
+    h, other = 0x1234_5678_9ABC_DEF0, 0x0F0F_0F0F_0F0F_0F0F
+    with sessions() as s, s.begin():
+        rows = [new_item(s, "a", h, T0), new_item(s, "b", h ^ 0b11, T0 + timedelta(minutes=1)),
+                new_item(s, "c", other, T0 + timedelta(minutes=2))]
+        statements: list[str] = []
+        engine = sessions.kw["bind"]
+        listen = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            store = BatchIncidentStore(s, GradingConfig(), T0)
+            store.prefetch([("星河", bands(h)), ("星河", bands(h ^ 0b11)), ("星河", bands(other))],
+                           T0 - timedelta(hours=24))
+            placements = []
+            for row, hv, ev in zip(rows, (h, h ^ 0b11, other), ("催收", "其他", "爆雷")):
+                graded = IncidentItem(row.published_at, "src", "weibo", 1.0, 0, True)
+                placements.append(assign(ClusterItem(str(row.id), "星河", ev, hv, graded), store, CLUSTERING)[1])
+            placed = store.flush({rows[1].id: int(placements[1].duplicate_of)})
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert placements[1].duplicate_of == str(rows[0].id)
+        assert placed[rows[0].id] == placed[rows[1].id] != placed[rows[2].id]
+        assert len(statements) == 4, statements  # open incidents, band candidates, incident insert, placement
+        s.expire_all()
+        assert rows[1].duplicate_of_id == rows[0].id and rows[1].incident_id == placed[rows[0].id]
+        assert store.opened == {placed[rows[0].id], placed[rows[2].id]}
 
 
 def test_near_duplicate_same_event_and_other_brand(sessions):
@@ -57,7 +82,6 @@ def test_near_duplicate_same_event_and_other_brand(sessions):
         assert same_event_id == first_id
         brand2_id, _ = place(s, new_item(s, "d", h, T0), "青橙", "催收", h, T0)
         assert brand2_id != first_id
-        assert s.get(Incident, first_id).last_seen_at == T0 + timedelta(hours=1)
 
 
 def test_outside_the_window_an_open_incident_of_the_same_event_is_joined_not_duplicated(sessions):
@@ -96,19 +120,33 @@ def test_two_racing_transactions_open_one_incident(sessions, db_url):
         assert s.scalar(select(func.count()).select_from(Incident)) == 1
 
 
+def accept(rt, s, texts: list[tuple[str, str, datetime]]):
+    """Store and accept one batch (external id, text, published) the way a scan does; returns the result and
+    the items' ids."""
+    from bot.incidents.intake import NewItem, accept_items, analyse, analysis_columns
+    from bot.items.store import insert_items, item_values
+
+    source = s.scalar(select(Source).where(Source.name == "src"))
+    items = [NormalisedItem("src", "weibo", ext, None, text[:20], text, None, at, rt.clock.now())
+             for ext, text, at in texts]
+    analyses = [analyse(rt.config, "src", it) for it in items]
+    ids, rejected = insert_items(s, source, items, [item_values(source, it, 1.0, analysis_columns(a, 1.0))
+                                                    for it, a in zip(items, analyses)])
+    assert not rejected
+    new = [NewItem(ids[it.external_id], it, a) for it, a in zip(items, analyses)]
+    return accept_items(s, rt.config, "src", new, rt.clock.now()), [n.id for n in new]
+
+
 def test_an_opened_incident_carries_the_response_policy_of_its_time(make_runtime, clock):
     from bot.incidents.deadlines import policy_of
-    from bot.incidents.intake import accept_items
 
     rt = make_runtime({"brands": [{"name": "星河消费金融"}],
                        "response": {"deadlines": {"重大": {"ack": 5, "assess": 30, "statement": 60}}}})
     with rt.sessions() as s, s.begin():
         s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=clock.now()))
         s.flush()
-        row = new_item(s, "a", 0, clock.now())
-        row.title, row.text = "星河消费金融暴力催收", "星河消费金融暴力催收，爆通讯录骚扰家人，投诉无门"
-        accept_items(s, rt.config, "src", [row], clock.now())
-        incident = s.get(Incident, row.incident_id)
+        _, (item_id,) = accept(rt, s, [("a", "星河消费金融暴力催收，爆通讯录骚扰家人，投诉无门", clock.now())])
+        incident = s.get(Incident, s.get(Item, item_id).incident_id)
         assert incident.grade is not None and incident.policy["response"]["grade_at_open"] == incident.grade
     # the admin changes the deadlines afterwards: the open incident keeps the ones it opened with
     later = make_runtime({"brands": [{"name": "星河消费金融"}],
@@ -123,11 +161,8 @@ COMPLAINT = "星河消费金融暴力催收，爆通讯录骚扰家人，投诉�
 
 
 def _accept(rt, s, ext: str, published: datetime):
-    from bot.incidents.intake import accept_items
-
-    row = new_item(s, ext, 0, published)
-    row.title, row.text = COMPLAINT, COMPLAINT + f"（{ext}）"
-    return accept_items(s, rt.config, "src", [row], rt.clock.now()), row
+    result, (item_id,) = accept(rt, s, [(ext, COMPLAINT + f"（{ext}）", published)])
+    return result, s.get(Item, item_id)
 
 
 def _cards(s) -> int:
@@ -152,38 +187,38 @@ def test_history_is_graded_but_not_alerted_until_a_fresh_item_joins(make_runtime
         assert fresh.alerts == 1 and _cards(s) == 1
         again, _ = _accept(rt, s, "fresh2", clock.now())
         assert again.alerts == 0 and _cards(s) == 1  # one card per chat; new items update it
+        s.refresh(incident)
+        assert incident.item_count == 4 and incident.last_seen_at == clock.now()
 
 
-def test_a_batch_reads_an_incidents_items_once_and_keeps_a_running_tally(sessions):
-    # the live scan regrades after every item: re-reading the incident each time is k × n per batch
-    def add(s, store, i: int, at: datetime):
-        row = new_item(s, f"n{i}", i << 20, at)
-        row.reposts, row.negative = i, i % 2 == 0
-        graded = IncidentItem(at, "src", "weibo", 1.0, i, i % 2 == 0)
-        incident_id, _ = assign(ClusterItem(str(row.id), "星河", "催收", i << 20, graded), store, CLUSTERING)
-        return incident_id
-
-    with sessions() as s, s.begin():
-        store = DbIncidentStore(s, GradingConfig(), T0)
-        incident_id = add(s, store, 1, T0)
-        store.stats(incident_id, T0)
+def test_a_batch_joining_an_incident_reads_it_once_regrades_once_and_matches_a_fresh_read(make_runtime, clock):
+    # 20 items join one incident in one batch: its items are read once (not per item), one graded event at most,
+    # and the stored figures equal those of a fresh read of the whole incident
+    rt = make_runtime({"brands": [{"name": "星河消费金融"}]})
+    with rt.sessions() as s, s.begin():
+        s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=clock.now()))
+        s.flush()
+        _, (first,) = accept(rt, s, [("n0", COMPLAINT, clock.now() - timedelta(hours=3))])
     reads: list[str] = []
 
     def count(conn, cursor, statement, *args):
-        if "items.incident_id =" in statement and "JOIN sources" in statement:
+        if "items.incident_id IN" in statement and "JOIN sources" in statement:
             reads.append(statement)
 
-    engine = sessions.kw["bind"]
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(rt.engine, "before_cursor_execute", count)
     try:
-        with sessions() as s, s.begin():
-            store = DbIncidentStore(s, GradingConfig(), T0 + timedelta(hours=2))
-            for i in range(2, 22):
-                assert add(s, store, i, T0 + timedelta(minutes=5 * i)) == incident_id
-                running = store.stats(incident_id, T0 + timedelta(hours=2))
-            assert len(reads) == 1
-            fresh = summarise(store.items(incident_id), T0 + timedelta(hours=2), GradingConfig())
+        with rt.sessions() as s, s.begin():
+            result, ids = accept(rt, s, [(f"n{i}", f"{COMPLAINT}，第{i}次，{'变相收费' * (i % 3)}",
+                                          clock.now() - timedelta(minutes=5 * i)) for i in range(1, 21)])
     finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert running == fresh
-    assert (running.item_count, running.negative_count, running.engagement) == (21, 10, sum(range(1, 22)))
+        event.remove(rt.engine, "before_cursor_execute", count)
+    assert len(reads) == 1 and result.matched == 20 and result.incidents == 0
+    with rt.sessions() as s:
+        incident_id = s.get(Item, first).incident_id
+        assert {s.get(Item, i).incident_id for i in ids} == {incident_id}
+        incident = s.get(Incident, incident_id)
+        store = BatchIncidentStore(s, GradingConfig(), clock.now())
+        fresh = summarise(store.items(incident_id), clock.now(), GradingConfig())
+        assert (incident.item_count, incident.engagement, sorted(incident.platforms)) == \
+            (fresh.item_count, fresh.engagement, sorted(fresh.platforms)) == (21, 0, ["weibo"])
+        assert incident.last_seen_at == fresh.last_seen

@@ -1,0 +1,33 @@
+"""indexes for queries at scale: when an item was seen, its event, when incidents opened and were resolved
+
+Revision ID: 0008
+Revises: 0004
+Create Date: 2026-11-29 08:20:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0008'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # the band query's window, the 24-hour volume of /status and the digest: coalesce(published_at, fetched_at)
+    op.create_index('ix_items_seen_at', 'items', [sa.text('coalesce(published_at, fetched_at)')], unique=False)
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_items_event_key'), ['event_key'], unique=False)
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_incidents_opened_at'), ['opened_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_incidents_resolved_at'), ['resolved_at'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_incidents_resolved_at'))
+        batch_op.drop_index(batch_op.f('ix_incidents_opened_at'))
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_items_event_key'))
+    op.drop_index('ix_items_seen_at', table_name='items')

@@ -1,0 +1,318 @@
+"""Scale: the scan path against analysis alone, on SQLite and PostgreSQL, each beside its baseline in the same run.
+
+    .venv/bin/python benchmarks/scale.py ingest --db sqlite --stored 0,100000 --items 3000
+    .venv/bin/python benchmarks/scale.py ingest --db postgresql+psycopg://postgres@127.0.0.1:5432/bench --stored 0
+    .venv/bin/python benchmarks/scale.py incident --db sqlite --items 20000
+    .venv/bin/python benchmarks/scale.py status --db sqlite --open 5000
+
+`ingest`: the database is pre-filled with N items (N from --stored) in N/31 incidents, then `--items` new items
+go through the push webhook's path (`ingest_records`: normalise, dedup, analyse, store, group, grade, queue
+cards, in chunks of `scan.chunk_items`); the baseline is the same items through `Analyzer.analyze` alone.
+Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per new item (target ≤ 3).
+`incident`: `--items` items about one brand within an hour join one incident, pushed in batches of 1,000; ms
+per item of the first and the last batch, beside analysis alone. `status`: `/status` (its summary and digest)
+and an escalation and a reminder tick at `--open` open incidents, beside the same at 50.
+
+Texts are finnsp-bdci2019 (train + eval, see datasets.py for where it comes from), the 60 most-named entities
+as brands; new items are those texts again with a repost prefix and tag per round, as in throughput.py. The
+pre-filled rows reuse the same texts with random SimHash signatures (analysing a million items would take
+longer than the measurement), so their band lookups behave like unrelated posts of the same brands.
+"""
+import argparse
+import hashlib
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import yaml
+from datasets import data_dir, finnsp
+from sqlalchemy import create_engine, event, insert, text
+
+from bot.analysis.simhash import bands
+from bot.config import load_config
+from bot.db import Base
+from bot.incidents.intake import analyse, analyzer_for
+from bot.items.normalise import RawEntry, normalise
+from bot.items.urls import canonical_url
+from bot.items.normalise import url_key
+from bot.models import Incident, IncidentEvent, Item, Source
+from bot.runtime import Runtime
+from jobs.scan import ScanReport, ingest_records
+
+PLATFORMS = ("weibo", "complaint", "forum", "news", "other")
+EVENTS = ("催收", "收费", "爆雷", "投诉", "其他")
+
+
+def texts(root: Path) -> tuple[list, list[str]]:
+    rows = finnsp(root, "train") + finnsp(root, "eval")
+    top = [e for e, _ in Counter(e for r in rows for e in r.entities).most_common(60)]
+    return rows, top
+
+
+def records(rows, n: int, now: datetime, prefix: str = "new", span_hours: float = 6.0) -> list[dict]:
+    out = []
+    for i in range(n):
+        r = rows[i % len(rows)]
+        round_ = i // len(rows) + 1
+        out.append({"id": f"{prefix}-{i}", "title": r.doc.title,
+                    "content": f"转发{round_}：{r.doc.text} #{PLATFORMS[round_ % 5]}#",
+                    "url": f"https://bench.example.com/{prefix}/{i}",
+                    "published": (now - timedelta(hours=span_hours * (n - i) / n)).isoformat(),
+                    "reposts": i % 50, "likes": i % 200})
+    return out
+
+
+def runtime(url: str, brands: list[str], workdir: Path) -> Runtime:
+    cfg = {"database": {"url": url, "auto_migrate": True},
+           "brands": [{"name": b} for b in brands],
+           "sources": [{"name": "bench", "kind": "webhook", "token_env": "BENCH_TOKEN", "platform": "news"}],
+           "alerting": {"chats": {"crisis": "oc_bench"}, "routes": {"default": ["crisis"]}},
+           "team": {"members": [{"open_id": "ou_lead", "name": "李四", "role": "lead"}]}}
+    path = workdir / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return Runtime.open(load_config(path, env={}))
+
+
+def fresh_database(arg: str, workdir: Path, tag: str) -> str:
+    """A new empty database: a SQLite file, or the PostgreSQL database named in the URL, emptied."""
+    if arg == "sqlite":
+        return f"sqlite:///{workdir / f'{tag}.db'}"
+    engine = create_engine(arg)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return arg
+
+
+@contextmanager
+def counting(engine):
+    counter = {"n": 0}
+
+    def listen(*_a):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield counter
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def prefill(rt: Runtime, rows, brands: list[str], n: int, now: datetime, open_share: float = 0.0) -> None:
+    """n items in n/31 incidents of the brands over the last 30 days (closed but the newest `open_share`)."""
+    if n == 0:
+        return
+    rng = random.Random(15)
+    per = 31
+    n_inc = max(1, n // per)
+    with rt.engine.begin() as conn:
+        source_id = conn.execute(insert(Source).values(
+            name="history", kind="file", platform="news", cursor={}, created_at=now).returning(Source.id)).scalar()
+        batch = []
+        for k in range(n_inc):
+            brand = brands[k % len(brands)]
+            at = now - timedelta(days=30) + timedelta(days=30) * k / n_inc
+            is_open = k >= n_inc * (1 - open_share)
+            ev = f"{EVENTS[k % 5]}-{k}"
+            batch.append({"id": k + 1, "brand": brand, "event_key": ev, "open_key": f"{brand}:{ev}" if is_open else None,
+                          "title": rows[k % len(rows)].doc.title or "标题", "state": "triggered" if is_open else "resolved",
+                          "grade": "一般", "grade_source": "auto", "reasons": [], "heat": 1.0, "item_count": per,
+                          "velocity": 1.0, "engagement": 0, "platforms": ["news"], "sources": ["history"],
+                          "topics": [], "sentiment": 0.3, "is_drill": False, "policy": {}, "first_seen_at": at,
+                          "last_seen_at": at, "opened_at": at, "updated_at": at, "version": 1,
+                          "resolved_at": None if is_open else at + timedelta(hours=5)})
+            if len(batch) == 5000:
+                conn.execute(insert(Incident), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Incident), batch)
+        batch = []
+        for i in range(n):
+            k = i // per % n_inc
+            r = rows[i % len(rows)]
+            h = rng.getrandbits(64)
+            b0, b1, b2, b3 = bands(h)
+            at = now - timedelta(days=30) + timedelta(days=30) * k / n_inc
+            batch.append({"id": i + 1, "source_id": source_id, "external_id": f"h{i}",
+                          "url_key": hashlib.sha1(f"h{i}".encode()).hexdigest(), "url": f"https://h.example.com/{i}",
+                          "platform": PLATFORMS[i % 5], "title": r.doc.title, "text": r.doc.text, "author": None,
+                          "published_at": at, "fetched_at": at, "views": 0, "reposts": i % 50, "comments": 0,
+                          "likes": 0, "brands": [{"name": brands[k % len(brands)], "negative": True, "matched": "x"}],
+                          "topics": [], "negative": True, "sentiment": 0.2, "risk_score": 0.8, "authority": 1.0,
+                          "event_key": EVENTS[k % 5], "rules": [], "regulators": [],
+                          "simhash": h - (1 << 64) if h >= 1 << 63 else h, "simhash_b0": b0, "simhash_b1": b1,
+                          "simhash_b2": b2, "simhash_b3": b3, "duplicate_of_id": None, "incident_id": k + 1})
+            if len(batch) == 5000:
+                conn.execute(insert(Item), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Item), batch)
+        if conn.dialect.name == "postgresql":
+            for table in ("items", "incidents"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    with rt.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def analysis_only(rt: Runtime, recs: list[dict], now: datetime) -> float:
+    items = [normalise(RawEntry(r["id"], r["url"], r["title"], r["content"], None, r["published"], {}),
+                       "bench", "news", now) for r in recs]
+    t0 = time.perf_counter()
+    for it in items:
+        analyse(rt.config, "bench", it)
+    return time.perf_counter() - t0
+
+
+def scan(rt: Runtime, recs: list[dict]) -> tuple[float, int, ScanReport]:
+    spec = rt.config.sources[0]
+    report = ScanReport("bench", fetched=len(recs))
+    with counting(rt.engine) as c:
+        t0 = time.perf_counter()
+        ingest_records(rt, spec, recs, {}, report)
+        took = time.perf_counter() - t0
+    return took, c["n"], report
+
+
+def cmd_ingest(args, rows, brands, workdir: Path) -> None:
+    print(f"| database | stored before | new items | analysis only, items/s | scan, items/s | ratio | "
+          f"statements per new item | prefill s |\n|---|---|---|---|---|---|---|---|")
+    for stored in [int(x) for x in args.stored.split(",")]:
+        url = fresh_database(args.db, workdir, f"ingest{stored}")
+        rt = runtime(url, brands, workdir)
+        now = rt.clock.now()
+        t0 = time.perf_counter()
+        prefill(rt, rows, brands, stored, now)
+        filled = time.perf_counter() - t0
+        analyzer_for(rt.config).analyze  # built outside the timings
+        analyse(rt.config, "bench", normalise(RawEntry("w", None, "预热", "预热", None, None, {}), "bench", "news", now))
+        recs = records(rows, args.items, now)
+        base = analysis_only(rt, recs, now)
+        took, statements, report = scan(rt, recs)
+        print(f"| {rt.engine.dialect.name} | {stored:,} | {report.new:,} | {len(recs) / base:,.0f} | "
+              f"{report.new / took:,.0f} | {base / took:.2f} | {statements / max(report.new, 1):.2f} | {filled:.0f} |",
+              flush=True)
+        rt.close()
+
+
+def cmd_incident(args, rows, brands, workdir: Path) -> None:
+    url = fresh_database(args.db, workdir, "incident")
+    rt = runtime(url, brands, workdir)
+    now = rt.clock.now()
+    brand = brands[0]
+    base_text = f"{brand}暴力催收，爆通讯录骚扰家人，投诉无门，大家都来评评理"
+    recs = [{"id": f"big-{i}", "title": f"{brand}暴力催收", "content": f"{base_text}（转发第{i}次）",
+             "url": f"https://big.example.com/{i}", "published": (now - timedelta(minutes=60 * (1 - i / args.items))).isoformat(),
+             "reposts": i % 7} for i in range(args.items)]
+    base = analysis_only(rt, recs[:1000], now) / 1000
+    spec = rt.config.sources[0]
+    per_batch = []
+    for start in range(0, len(recs), 1000):
+        report = ScanReport("bench")
+        t0 = time.perf_counter()
+        ingest_records(rt, spec, recs[start:start + 1000], {}, report)
+        per_batch.append((time.perf_counter() - t0) / max(report.new, 1))
+    with rt.engine.connect() as conn:
+        incidents = conn.execute(text("SELECT count(DISTINCT incident_id), max(item_count) FROM items "
+                                      "JOIN incidents ON incidents.id = items.incident_id")).one()
+    print(f"| database | items | incidents | analysis only, ms/item | first 1,000, ms/item | last 1,000, ms/item |\n"
+          f"|---|---|---|---|---|---|\n| {rt.engine.dialect.name} | {len(recs):,} | {incidents[0]} (largest "
+          f"{incidents[1]:,}) | {base * 1000:.1f} | {per_batch[0] * 1000:.1f} | {per_batch[-1] * 1000:.1f} |")
+    rt.close()
+
+
+def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) -> None:
+    with rt.engine.begin() as conn:
+        source_id = conn.execute(insert(Source).values(
+            name="history", kind="file", platform="news", cursor={}, created_at=now).returning(Source.id)).scalar()
+        incs, events, items = [], [], []
+        for k in range(n):
+            at = now - timedelta(hours=48) * (k + 1) / n
+            brand, ev, grade = brands[k % len(brands)], f"{EVENTS[k % 5]}-{k}", ("重大", "一般", "轻微")[k % 3]
+            incs.append({"id": k + 1, "brand": brand, "event_key": ev, "open_key": f"{brand}:{ev}", "title": f"事件{k}",
+                         "state": ("triggered", "acknowledged", "in_progress")[k % 3], "grade": grade,
+                         "grade_source": "auto", "reasons": [], "heat": 1.0, "item_count": 3, "velocity": 1.0,
+                         "engagement": 0, "platforms": ["news"], "sources": ["history"], "topics": [],
+                         "sentiment": 0.3, "is_drill": False, "policy": {}, "first_seen_at": at, "last_seen_at": at,
+                         "opened_at": at, "updated_at": at, "version": 1, "owner": "ou_lead" if k % 3 else None,
+                         "acknowledged_at": at + timedelta(minutes=3) if k % 3 else None})
+            events.append({"incident_id": k + 1, "at": at, "kind": "graded", "via": "system", "text": "自动定级",
+                           "detail": {"from": None, "to": grade}})
+            for j in range(3):
+                h = random.getrandbits(63)
+                items.append({"source_id": source_id, "external_id": f"s{k}-{j}", "url_key": None, "url": None,
+                              "platform": "news", "title": "t", "text": rows[(3 * k + j) % len(rows)].doc.text,
+                              "published_at": at, "fetched_at": at, "brands": [{"name": brand}], "topics": [],
+                              "rules": [], "regulators": [], "incident_id": k + 1, "simhash": h,
+                              **dict(zip(("simhash_b0", "simhash_b1", "simhash_b2", "simhash_b3"), bands(h)))})
+        conn.execute(insert(Incident), incs)
+        conn.execute(insert(IncidentEvent), events)
+        conn.execute(insert(Item), items)
+        if conn.dialect.name == "postgresql":
+            for table in ("items", "incidents", "incident_events"):
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+    with rt.engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
+def timed(rt: Runtime, fn) -> tuple[float, int]:
+    with counting(rt.engine) as c:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0, c["n"]
+
+
+def cmd_status(args, rows, brands, workdir: Path) -> None:
+    from bot.incidents.digest import load_digest
+    from bot.incidents.queries import status_summary
+    from jobs.escalate import run_escalations
+    from jobs.remind import remind_due
+
+    print("| database | open incidents | /status ms (statements) | escalation tick ms (statements) | "
+          "again, nothing new ms (statements) | reminder tick ms (statements) |\n|---|---|---|---|---|---|")
+    for n in (50, args.open):
+        url = fresh_database(args.db, workdir, f"status{n}")
+        rt = runtime(url, brands, workdir)
+        now = rt.clock.now()
+        open_incidents(rt, rows, brands, n, now)
+
+        def status():
+            with rt.sessions() as s:
+                status_summary(s, rt.config, now)
+                load_digest(s, rt.config, now)
+
+        status()  # warm caches (mappers, compiled statements)
+        st = timed(rt, status)
+        esc = timed(rt, lambda: run_escalations(rt))
+        esc2 = timed(rt, lambda: run_escalations(rt))
+        rem = timed(rt, lambda: remind_due(rt))
+        cells = " | ".join(f"{t * 1000:,.0f} ({c:,})" for t, c in (st, esc, esc2, rem))
+        print(f"| {rt.engine.dialect.name} | {n:,} | {cells} |", flush=True)
+        rt.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=("ingest", "incident", "status"))
+    ap.add_argument("--db", default="sqlite", help="sqlite, or a PostgreSQL URL of a database this may empty")
+    ap.add_argument("--data")
+    ap.add_argument("--stored", default="0,100000")
+    ap.add_argument("--items", type=int, default=3000)
+    ap.add_argument("--open", type=int, default=5000)
+    args = ap.parse_args()
+    rows, brands = texts(data_dir(args.data))
+    workdir = Path(tempfile.mkdtemp(prefix="yuqing-scale-"))
+    try:
+        {"ingest": cmd_ingest, "incident": cmd_incident, "status": cmd_status}[args.what](args, rows, brands, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

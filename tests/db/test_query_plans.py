@@ -1,0 +1,98 @@
+"""Every statement of the scan path, the command path and the jobs is an index lookup, never a full scan of
+`items` or `incidents`: the statements are captured while each path runs, then EXPLAINed one by one.
+
+On PostgreSQL the planner is told to avoid sequential scans (enable_seqscan = off), so a sequential scan left in
+a plan means no index can serve the query — on a table of a million rows it would read them all. SQLite's
+planner, without statistics, takes an index whenever one serves.
+"""
+import io
+import re
+from datetime import timedelta
+
+from sqlalchemy import event
+
+from bot.incidents.intake import analyzer_for
+from handlers.app import ChatOps
+from handlers.console import run_console
+from jobs.deliver import TerminalSink, deliver_due
+from jobs.digest import send_digest
+from jobs.escalate import run_escalations
+from jobs.follow_up import run_follow_ups
+from jobs.remind import remind_due
+from jobs.scan import ScanReport, ingest_records
+from tests.builders.incidents import CONFIG
+
+BRANDS = ["星河消费金融", "青橙银行", "蓝鲸小贷"]
+WHOLE_TABLE = re.compile(r"^SCAN (items|incidents)\b(?!.*USING (COVERING )?INDEX)")
+PG_SEQ = re.compile(r"Seq Scan on (items|incidents)\b")
+
+
+def records(n: int, offset: int = 0) -> list[dict]:
+    words = ["暴力催收，爆通讯录", "未经同意扣款", "利滚利变相收费", "被曝违规放贷", "客服电话打不通"]
+    return [{"id": f"r{offset + i}", "title": f"{BRANDS[i % 3]}{words[i % 5]}",
+             "content": f"{BRANDS[i % 3]}{words[i % 5]}，投诉无门，第{offset + i}位用户",
+             "url": f"https://t.example.com/p/{offset + i}", "reposts": i} for i in range(n)]
+
+
+def capture(engine, run) -> list[tuple[str, object]]:
+    seen: list[tuple[str, object]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if not executemany:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+    return seen
+
+
+def full_scans(engine, statements) -> list[str]:
+    bad = []
+    distinct = {statement: params for statement, params in statements}
+    with engine.connect() as conn:
+        pg = engine.dialect.name == "postgresql"
+        if pg:
+            conn.exec_driver_sql("SET enable_seqscan = off")
+        for statement, params in distinct.items():
+            head = statement.lstrip().split(None, 1)[0].upper()
+            if head not in ("SELECT", "UPDATE", "DELETE", "WITH"):
+                continue
+            if pg:
+                plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, params))
+                if PG_SEQ.search(plan):
+                    bad.append(f"{statement}\n{plan}")
+            else:
+                rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+                if any(WHOLE_TABLE.search(r[-1]) for r in rows):
+                    bad.append(f"{statement}\n" + "\n".join(r[-1] for r in rows))
+        conn.rollback()
+    return bad
+
+
+def test_scan_command_and_job_statements_never_scan_items_or_incidents(make_runtime, clock):
+    rt = make_runtime({**CONFIG, "brands": [{"name": b} for b in BRANDS],
+                       "sources": [{"name": "heimao", "kind": "webhook", "token_env": "T", "platform": "complaint"}],
+                       "response": {"follow_up": {"enabled": True}, "digest": {"enabled": True, "chat": "crisis"}}})
+    spec = rt.config.sources[0]
+    analyzer_for(rt.config)  # loads the models outside the capture
+    ingest_records(rt, spec, records(30), {}, ScanReport("heimao"))
+    statements = capture(rt.engine, lambda: ingest_records(rt, spec, records(40, 20), {}, ScanReport("heimao")))
+    script = "/status\n/incident 1\n/ack 1\n/note 1 已联系客户\n/report 1\n/assess 1 属实\n/resolve 1 已处理\n/oncall\n"
+    statements += capture(rt.engine, lambda: run_console(ChatOps(rt), "ou_li", io.StringIO(script), io.StringIO()))
+
+    def jobs():
+        clock.advance(hours=3)
+        for _ in range(2):
+            deliver_due(rt, TerminalSink(io.StringIO()))
+            remind_due(rt)
+            run_escalations(rt)
+            run_follow_ups(rt)
+        send_digest(rt)
+
+    statements += capture(rt.engine, jobs)
+    assert len(statements) > 100  # the paths ran
+    bad = full_scans(rt.engine, statements)
+    assert not bad, "\n\n".join(bad)
