@@ -1,4 +1,5 @@
 """Engine, sessions and the declarative Base (with a naming convention so migrations are stable)."""
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -42,6 +43,59 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime()}
 
 
+class WriteGate:
+    """First come, first served for SQLite's one write lock among the threads of this process.
+
+    SQLite's busy handler polls (up to every 100 ms), so a scan that commits a chunk and begins the next one at
+    once would take the lock again before a waiting command's poll comes round: chunking alone would not let
+    commands and cards in. Each transaction takes a ticket here before BEGIN IMMEDIATE and hands the turn on
+    when it ends. A thread inside a transaction may begin another (its depth is counted); a waiter that gives
+    up after `timeout` fails like SQLite's own "database is locked".
+    """
+
+    def __init__(self, timeout: float):
+        self.timeout = timeout
+        self._cond = threading.Condition()
+        self._next = 0
+        self._serving = 0
+        self._abandoned: set[int] = set()
+        self._owner: int | None = None
+        self._depth = 0
+        self._conns: set[int] = set()
+
+    def acquire(self, conn: object) -> None:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                self._conns.add(id(conn))
+                return
+            ticket = self._next
+            self._next += 1
+            if not self._cond.wait_for(lambda: self._serving == ticket and self._owner is None, self.timeout):
+                self._abandoned.add(ticket)
+                self._advance()
+                raise TimeoutError("database is locked: another transaction of this process held it too long")
+            self._owner, self._depth, self._conns = me, 1, {id(conn)}
+
+    def release(self, conn: object, whole: bool = False) -> None:
+        """The transaction on `conn` ended (`whole`: the connection went back to the pool, its work undone)."""
+        with self._cond:
+            if self._owner is None or id(conn) not in self._conns:
+                return
+            self._depth = 0 if whole else self._depth - 1
+            if self._depth <= 0:
+                self._owner, self._conns = None, set()
+                self._serving += 1
+                self._advance()
+
+    def _advance(self) -> None:
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """An engine for the URL; SQLite gets foreign keys on and a busy timeout so two writers wait, not fail."""
     if url.startswith("sqlite"):
@@ -59,10 +113,28 @@ def make_engine(url: str, **kwargs) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
+        gate = WriteGate(timeout=kwargs.get("connect_args", {}).get("timeout", 30))
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # IMMEDIATE: a second writer waits for the lock (busy timeout) instead of failing on upgrade
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi_conn = conn.connection.dbapi_connection
+            gate.acquire(dbapi_conn)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                gate.release(dbapi_conn)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_end(conn):
+            gate.release(conn.connection.dbapi_connection)
+
+        @event.listens_for(engine.pool, "reset")
+        def _sqlite_returned(dbapi_conn, _record, *_reset_state):
+            # a connection given back with its transaction open (a session never closed): its turn ends too
+            gate.release(dbapi_conn, whole=True)
 
     return engine
 
