@@ -1,7 +1,7 @@
 """indexes for queries at scale: when an item was seen, its event, when incidents opened and were resolved
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-29 08:20:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

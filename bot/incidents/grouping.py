@@ -12,7 +12,7 @@ items join the winner's incident instead.
 """
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, update
@@ -23,10 +23,8 @@ from bot.analysis.clustering import ClusterItem, IncidentRef, StoredItem
 from bot.analysis.grading import IncidentItem, IncidentStats, IncidentTally
 from bot.analysis.simhash import bands as band_values, to_signed
 from bot.config.analysis import GradingConfig
-from bot.incidents.state import State
 from bot.models import Incident, Item, Source
-
-OPEN_STATES = [s.value for s in State if s.is_open]
+from bot.state import OPEN_STATES, State
 
 # a band value shared by more stored items than this is a repost wave: its candidates are read as one row per
 # distinct signature and incident, so a big incident's band lookups stay bounded by what differs, not its size
@@ -49,7 +47,8 @@ class _Candidate:
     simhash: int
     bands: tuple[int, ...]
     brand: str
-    seen: datetime
+    seen: datetime      # the newest of the items it stands for (reposts with one signature are one candidate)
+    earliest: datetime  # the oldest of them
 
 
 @dataclass
@@ -67,13 +66,17 @@ class BatchIncidentStore:
     New incidents get provisional negative ids until `flush` inserts them; `flush` returns the real ids.
     """
 
-    def __init__(self, session: Session, grading: GradingConfig, now: datetime):
+    def __init__(self, session: Session, grading: GradingConfig, now: datetime,
+                 window: timedelta = timedelta(hours=48)):
         self.session = session
         self.grading = grading
         self.now = now
+        self.window = window
         self.titles: dict[str, str] = {}  # item id → title, for the incidents they open
         self.opened: set[int] = set()      # real ids of the incidents this batch opened, after flush
         self._refs: dict[str, list[IncidentRef]] = {}
+        self._first_seen: dict[int, datetime] = {}
+        self._open_keys: dict[str, int] = {}
         self._candidates: dict[str, list[_Candidate]] = {}
         self._new: dict[int, _NewIncident] = {}
         self._placed: dict[int, int] = {}  # item id → incident id (provisional ids for new incidents)
@@ -81,39 +84,43 @@ class BatchIncidentStore:
         self._fetched: set[str] = set()
 
     # -- reads -------------------------------------------------------------------------------------------
-    def prefetch(self, wanted: Sequence[tuple[str, tuple[int, ...]]], since: datetime) -> None:
-        """Read what the batch's items (brand, bands) may join: two queries for the batch."""
+    def prefetch(self, wanted: Sequence[tuple[str, tuple[int, ...]]], since: datetime, until: datetime) -> None:
+        """Read what the batch's items (brand, bands) may join: two queries for the batch. Every open incident
+        of the brands is read (they are few), so one outside the window is known by its key too."""
         brands = sorted({b for b, _ in wanted} - self._fetched)
         if not brands:
             return
         self._fetched.update(brands)
         rows = self.session.execute(
-            select(Incident.id, Incident.brand, Incident.event_key, Incident.last_seen_at)
-            .where(Incident.brand.in_(brands), Incident.state.in_(OPEN_STATES), Incident.last_seen_at >= since)
+            select(Incident.id, Incident.brand, Incident.event_key, Incident.last_seen_at, Incident.first_seen_at)
+            .where(Incident.brand.in_(brands), Incident.state.in_(OPEN_STATES))
         ).all()
-        for row in rows:
-            self._refs.setdefault(row.brand, []).append(IncidentRef(*row))
+        for id_, brand, event_key, last_seen, first_seen in rows:
+            self._refs.setdefault(brand, []).append(IncidentRef(id_, brand, event_key, last_seen))
+            self._first_seen[id_] = first_seen
+            self._open_keys[open_key(brand, event_key)] = id_
         by_band = [sorted({bs[i] for b, bs in wanted if b in brands}) for i in range(4)]
         cols = (Item.simhash_b0, Item.simhash_b1, Item.simhash_b2, Item.simhash_b3)
         seen = seen_at()
-        query = (select(func.min(Item.id), Item.incident_id, Item.simhash, *cols, Incident.brand, func.max(seen))
+        query = (select(func.min(Item.id), Item.incident_id, Item.simhash, *cols, Incident.brand, func.max(seen),
+                        func.min(seen))
                  .join(Incident, Incident.id == Item.incident_id)
-                 .where(Incident.brand.in_(brands), seen >= since,
+                 .where(Incident.brand.in_(brands), seen >= since, seen <= until,
                         or_(*(col.in_(values) for col, values in zip(cols, by_band))))
                  .group_by(Item.incident_id, Item.simhash, *cols, Incident.brand)
                  .limit(_CANDIDATE_ROWS))
-        for item_id, incident_id, h, b0, b1, b2, b3, brand, last in self.session.execute(query):
+        for item_id, incident_id, h, b0, b1, b2, b3, brand, last, first in self.session.execute(query):
             if h is not None:
-                self._candidates.setdefault(brand, []).append(
-                    _Candidate(str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, (b0, b1, b2, b3), brand, last))
+                self._candidates.setdefault(brand, []).append(_Candidate(
+                    str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, (b0, b1, b2, b3), brand, last, first))
 
-    def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
-        refs = [r for r in self._refs.get(brand, ()) if r.last_seen >= since]
+    def open_incidents(self, brand: str, since: datetime, until: datetime) -> list[IncidentRef]:
+        refs = [r for r in self._refs.get(brand, ()) if r.last_seen >= since and self._first_seen[r.id] <= until]
         return sorted(refs, key=lambda r: r.last_seen, reverse=True)
 
-    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime) -> list[StoredItem]:
+    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime, until: datetime) -> list[StoredItem]:
         return [StoredItem(c.item_id, c.incident_id, c.simhash) for c in self._candidates.get(brand, ())
-                if c.seen >= since and any(a == b for a, b in zip(c.bands, bands))]
+                if c.seen >= since and c.earliest <= until and any(a == b for a, b in zip(c.bands, bands))]
 
     # -- decisions (in memory until flush) ----------------------------------------------------------------
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
@@ -122,17 +129,29 @@ class BatchIncidentStore:
         for n, ref in enumerate(refs):
             if ref.id == incident_id and item.published_at > ref.last_seen:
                 refs[n] = IncidentRef(ref.id, ref.brand, ref.event_key, item.published_at)
+        self._first_seen[incident_id] = min(self._first_seen.get(incident_id, item.published_at), item.published_at)
         if incident_id in self._new:
             new = self._new[incident_id]
             new.first_seen, new.last_seen = min(new.first_seen, item.published_at), max(new.last_seen, item.published_at)
-        self._candidates.setdefault(item.brand, []).append(
-            _Candidate(item.id, incident_id, item.simhash, band_values(item.simhash), item.brand, item.published_at))
+        self._candidates.setdefault(item.brand, []).append(_Candidate(
+            item.id, incident_id, item.simhash, band_values(item.simhash), item.brand, item.published_at,
+            item.published_at))
 
-    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int:
+    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int | None:
+        key = open_key(brand, event_key)
+        existing = self._open_keys.get(key)
+        if existing is not None:
+            # an open incident for this brand and event lies outside the window. An old post does not join an
+            # incident that began long after it: it stays ungrouped.
+            if self._first_seen[existing] - item.published_at > self.window:
+                return None
+            self.add_item(existing, item)
+            return existing
         provisional = -(len(self._new) + 1)
         self._new[provisional] = _NewIncident(brand, event_key, self.titles.get(item.id, ""), item.published_at,
                                               item.published_at)
         self._refs.setdefault(brand, []).append(IncidentRef(provisional, brand, event_key, item.published_at))
+        self._open_keys[key] = provisional
         self.add_item(provisional, item)
         return provisional
 
@@ -146,6 +165,8 @@ class BatchIncidentStore:
                 c.incident_id = real.get(c.incident_id, c.incident_id)
         for brand, refs in self._refs.items():
             self._refs[brand] = [IncidentRef(real.get(r.id, r.id), r.brand, r.event_key, r.last_seen) for r in refs]
+        self._first_seen = {real.get(i, i): at for i, at in self._first_seen.items()}
+        self._open_keys = {k: real.get(i, i) for k, i in self._open_keys.items()}
         if placed:
             values = {"incident_id": case(placed, value=Item.id)}
             if duplicates:
@@ -171,7 +192,7 @@ class BatchIncidentStore:
         self.opened.update(by_key.values())
         lost = [r["open_key"] for r in rows if r["open_key"] not in by_key]
         if lost:
-            # an open incident for this brand and event exists (outside the window, or a racing scan made it)
+            # a racing scan opened an incident for this brand and event since the prefetch: its items join it
             by_key.update({key: id_ for id_, key in self.session.execute(
                 select(Incident.id, Incident.open_key).where(Incident.open_key.in_(lost)))})
         return {prov: by_key[open_key(n.brand, n.event_key)] for prov, n in self._new.items()}

@@ -100,10 +100,11 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         return result
     weight = authority(config, source_name)
     clustering = config.analysis.clustering
-    store = BatchIncidentStore(session, config.analysis.grading, now)
+    window = timedelta(hours=clustering.window_hours)
+    store = BatchIncidentStore(session, config.analysis.grading, now, window)
     seen = {n.id: n.item.published_at or n.item.fetched_at for n in relevant}
     store.prefetch([(_brand(n.analysis), bands(n.analysis.simhash)) for n in relevant],
-                   min(seen.values()) - timedelta(hours=clustering.window_hours))
+                   min(seen.values()) - window, max(seen.values()) + window)
     reasons: dict[int, str] = {}
     duplicates: dict[int, int] = {}
     for n in relevant:
@@ -112,14 +113,20 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                               authority=weight, engagement=n.item.reposts + n.item.comments + n.item.likes
                               + n.item.views // 100, negative=a.negative, regulators=a.regulators)
         store.titles[str(n.id)] = n.item.title or n.item.text[:60]
-        _, placement = assign(ClusterItem(str(n.id), brand, a.event_key, a.simhash, graded), store, clustering)
+        incident_id, placement = assign(ClusterItem(str(n.id), brand, a.event_key, a.simhash, graded), store,
+                                        clustering)
+        if incident_id is None:
+            log.info("item %s (%s) is older than the open incident of its event by more than the window: "
+                     "kept, not grouped", n.id, seen[n.id])
+            continue
         reasons[n.id] = placement.reason
         if placement.duplicate_of is not None:
             duplicates[n.id] = int(placement.duplicate_of)
     placed = store.flush(duplicates)
     by_incident: dict[int, list[NewItem]] = {}
     for n in relevant:
-        by_incident.setdefault(placed[n.id], []).append(n)
+        if n.id in placed:
+            by_incident.setdefault(placed[n.id], []).append(n)
     incidents = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(by_incident)))}
     store.load_tallies(by_incident)
     alerted = _alerted(session, [i for i in by_incident if i not in store.opened])

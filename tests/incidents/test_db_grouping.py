@@ -29,8 +29,9 @@ def new_item(session, ext: str, simhash: int, at: datetime) -> Item:
 
 
 def place(session, row: Item, brand: str, event: str, simhash: int, at: datetime):
-    store = BatchIncidentStore(session, GradingConfig(), at)
-    store.prefetch([(brand, bands(simhash))], at - timedelta(hours=CLUSTERING.window_hours))
+    window = timedelta(hours=CLUSTERING.window_hours)
+    store = BatchIncidentStore(session, GradingConfig(), at, window)
+    store.prefetch([(brand, bands(simhash))], at - window, at + window)
     graded = IncidentItem(at, "src", "weibo", 1.0, 0, True)
     _, placement = assign(ClusterItem(str(row.id), brand, event, simhash, graded), store, CLUSTERING)
     placed = store.flush({row.id: int(placement.duplicate_of)} if placement.duplicate_of else None)
@@ -52,7 +53,7 @@ def test_a_batch_joins_its_own_items_and_writes_once(sessions):
         try:
             store = BatchIncidentStore(s, GradingConfig(), T0)
             store.prefetch([("星河", bands(h)), ("星河", bands(h ^ 0b11)), ("星河", bands(other))],
-                           T0 - timedelta(hours=24))
+                           T0 - timedelta(hours=24), T0 + timedelta(hours=24))
             placements = []
             for row, hv, ev in zip(rows, (h, h ^ 0b11, other), ("催收", "其他", "爆雷")):
                 graded = IncidentItem(row.published_at, "src", "weibo", 1.0, 0, True)
@@ -222,3 +223,27 @@ def test_a_batch_joining_an_incident_reads_it_once_regrades_once_and_matches_a_f
         assert (incident.item_count, incident.engagement, sorted(incident.platforms)) == \
             (fresh.item_count, fresh.engagement, sorted(fresh.platforms)) == (21, 0, ["weibo"])
         assert incident.last_seen_at == fresh.last_seen
+
+
+def test_a_post_older_than_the_window_never_joins_a_live_incident(sessions):
+    """A year-old post (a feed's archive, a repost of an old story) neither joins the live incident of its event,
+    as a near-duplicate or by event, nor opens a second one: it is kept ungrouped."""
+    h = 0x1234_5678_9ABC_DEF0
+    now = T0 + timedelta(days=365)
+    window = timedelta(hours=CLUSTERING.window_hours)
+    with sessions() as s, s.begin():
+        live_id, _ = place(s, new_item(s, "live", h, now), "星河", "催收", h, now)
+        old = new_item(s, "old", h ^ 0b1, T0)  # the same text, a year earlier, found today
+        recent = new_item(s, "recent", 0x0F0F_0F0F_0F0F_0F0F, now - timedelta(hours=30))  # inside the window
+        store = BatchIncidentStore(s, GradingConfig(), now, window)
+        store.prefetch([("星河", bands(h ^ 0b1)), ("星河", bands(0x0F0F_0F0F_0F0F_0F0F))], T0 - window, now + window)
+        graded = IncidentItem(T0, "src", "weibo", 1.0, 0, True)
+        old_id, placement = assign(ClusterItem(str(old.id), "星河", "催收", h ^ 0b1, graded), store, CLUSTERING)
+        assert old_id is None and placement.duplicate_of is None
+        graded = IncidentItem(now - timedelta(hours=30), "src", "weibo", 1.0, 0, True)
+        assert assign(ClusterItem(str(recent.id), "星河", "催收", 0x0F0F_0F0F_0F0F_0F0F, graded), store,
+                      CLUSTERING)[0] == live_id
+        placed = store.flush()
+        s.expire_all()
+        assert old.id not in placed and old.incident_id is None and recent.incident_id == live_id
+        assert s.scalar(select(func.count()).select_from(Incident)) == 1
