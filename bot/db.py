@@ -132,7 +132,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             gate.release(conn.connection.dbapi_connection)
 
         @event.listens_for(engine.pool, "reset")
-        def _sqlite_returned(dbapi_conn, _record, *_reset_state):
+        def _sqlite_returned(dbapi_conn, _record, _reset_state):
             # a connection given back with its transaction open (a session never closed): its turn ends too
             gate.release(dbapi_conn, whole=True)
 

@@ -10,6 +10,8 @@ Exactly-once: `incidents.open_key` is unique while an incident is open, so two s
 open the same (brand, event) incident cannot: the loser's insert does nothing (ON CONFLICT DO NOTHING) and its
 items join the winner's incident instead.
 """
+from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,9 +28,11 @@ from bot.config.analysis import GradingConfig
 from bot.models import Incident, Item, Source
 from bot.state import OPEN_STATES, State
 
-# a band value shared by more stored items than this is a repost wave: its candidates are read as one row per
-# distinct signature and incident, so a big incident's band lookups stay bounded by what differs, not its size
-_CANDIDATE_ROWS = 5000
+# Candidates are read as one row per distinct signature and incident, newest first, at most this many per item
+# of the batch; a band value keeps its newest _PER_BAND. A repost wave shares bands with every post of it, so
+# without these bounds a big incident's lookups would grow with its size; any recent post of it is as near.
+_CANDIDATES_PER_ITEM = 10
+_PER_BAND = 64
 
 
 def open_key(brand: str, event_key: str) -> str:
@@ -77,7 +81,9 @@ class BatchIncidentStore:
         self._refs: dict[str, list[IncidentRef]] = {}
         self._first_seen: dict[int, datetime] = {}
         self._open_keys: dict[str, int] = {}
-        self._candidates: dict[str, list[_Candidate]] = {}
+        self._candidates: list[_Candidate] = []
+        # (brand, band position, value) → the newest candidates sharing it
+        self._by_band: dict[tuple[str, int, int], deque[_Candidate]] = {}
         self._new: dict[int, _NewIncident] = {}
         self._placed: dict[int, int] = {}  # item id → incident id (provisional ids for new incidents)
         self._tallies: dict[int, IncidentTally] = {}
@@ -108,19 +114,27 @@ class BatchIncidentStore:
                  .where(Incident.brand.in_(brands), seen >= since, seen <= until,
                         or_(*(col.in_(values) for col, values in zip(cols, by_band))))
                  .group_by(Item.incident_id, Item.simhash, *cols, Incident.brand)
-                 .limit(_CANDIDATE_ROWS))
-        for item_id, incident_id, h, b0, b1, b2, b3, brand, last, first in self.session.execute(query):
+                 .order_by(func.max(seen).desc())
+                 .limit(max(500, _CANDIDATES_PER_ITEM * len(wanted))))
+        for item_id, incident_id, h, b0, b1, b2, b3, brand, last, first in reversed(self.session.execute(query).all()):
             if h is not None:
-                self._candidates.setdefault(brand, []).append(_Candidate(
-                    str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, (b0, b1, b2, b3), brand, last, first))
+                self._candidate(_Candidate(str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, (b0, b1, b2, b3), brand,
+                                           last, first))
+
+    def _candidate(self, c: _Candidate) -> None:
+        self._candidates.append(c)
+        for position, value in enumerate(c.bands):
+            self._by_band.setdefault((c.brand, position, value), deque(maxlen=_PER_BAND)).append(c)
 
     def open_incidents(self, brand: str, since: datetime, until: datetime) -> list[IncidentRef]:
         refs = [r for r in self._refs.get(brand, ()) if r.last_seen >= since and self._first_seen[r.id] <= until]
         return sorted(refs, key=lambda r: r.last_seen, reverse=True)
 
     def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime, until: datetime) -> list[StoredItem]:
-        return [StoredItem(c.item_id, c.incident_id, c.simhash) for c in self._candidates.get(brand, ())
-                if c.seen >= since and c.earliest <= until and any(a == b for a, b in zip(c.bands, bands))]
+        found = {id(c): c for position, value in enumerate(bands)
+                 for c in self._by_band.get((brand, position, value), ())}
+        return [StoredItem(c.item_id, c.incident_id, c.simhash) for c in found.values()
+                if c.seen >= since and c.earliest <= until]
 
     # -- decisions (in memory until flush) ----------------------------------------------------------------
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
@@ -133,9 +147,8 @@ class BatchIncidentStore:
         if incident_id in self._new:
             new = self._new[incident_id]
             new.first_seen, new.last_seen = min(new.first_seen, item.published_at), max(new.last_seen, item.published_at)
-        self._candidates.setdefault(item.brand, []).append(_Candidate(
-            item.id, incident_id, item.simhash, band_values(item.simhash), item.brand, item.published_at,
-            item.published_at))
+        self._candidate(_Candidate(item.id, incident_id, item.simhash, band_values(item.simhash), item.brand,
+                                   item.published_at, item.published_at))
 
     def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int | None:
         key = open_key(brand, event_key)
@@ -160,9 +173,8 @@ class BatchIncidentStore:
         returns each item's incident id (real ids)."""
         real = self._insert_incidents()
         placed = {item: real.get(inc, inc) for item, inc in self._placed.items()}
-        for cands in self._candidates.values():
-            for c in cands:
-                c.incident_id = real.get(c.incident_id, c.incident_id)
+        for c in self._candidates:
+            c.incident_id = real.get(c.incident_id, c.incident_id)
         for brand, refs in self._refs.items():
             self._refs[brand] = [IncidentRef(real.get(r.id, r.id), r.brand, r.event_key, r.last_seen) for r in refs]
         self._first_seen = {real.get(i, i): at for i, at in self._first_seen.items()}
@@ -198,15 +210,31 @@ class BatchIncidentStore:
         return {prov: by_key[open_key(n.brand, n.event_key)] for prov, n in self._new.items()}
 
     # -- grading ------------------------------------------------------------------------------------------
-    def load_tallies(self, incident_ids: Iterable[int]) -> None:
-        """Tallies of these incidents, their items read in one query (after `flush`: the batch's included)."""
-        wanted = [i for i in incident_ids if i not in self._tallies]
-        if not wanted:
-            return
-        for i in wanted:
-            self._tallies[i] = IncidentTally(self.grading)
-        for incident_id, item in self._items(wanted):
-            self._tallies[incident_id].add(item)
+    def load_tallies(self, incidents: Iterable[Incident], batch: dict[int, list[IncidentItem]],
+                     batch_ids: Iterable[int]) -> None:
+        """The tallies of these incidents with the batch's items (`batch`, by incident) added.
+
+        An incident with a stored tally costs its row and one count of its recent items (all of them in one
+        query); one without (new, or older than running tallies) has its items read once (one query for all).
+        """
+        since = self.now - timedelta(hours=self.grading.spike_window_hours)
+        stored = {inc.id: inc for inc in incidents if inc.tally is not None and inc.id not in self._tallies}
+        read = [inc.id for inc in incidents if inc.id not in stored and inc.id not in self._tallies]
+        if stored:
+            seen = seen_at()
+            recent = dict(self.session.execute(
+                select(Item.incident_id, func.count()).where(Item.incident_id.in_(stored), seen >= since,
+                                                             Item.id.not_in(list(batch_ids)))
+                .group_by(Item.incident_id)).all())
+            for id_, inc in stored.items():
+                self._tallies[id_] = StoredTally.of_row(inc, recent.get(id_, 0), self.grading)
+                for item in batch.get(id_, ()):
+                    self._tallies[id_].add(item)
+        if read:
+            for i in read:
+                self._tallies[i] = IncidentTally(self.grading)
+            for incident_id, item in self._items(read):
+                self._tallies[incident_id].add(item)
 
     def _items(self, incident_ids: list[int]) -> Iterable[tuple[int, IncidentItem]]:
         rows = self.session.execute(
@@ -222,8 +250,49 @@ class BatchIncidentStore:
         return [item for _, item in self._items([incident_id])]
 
     def stats(self, incident_id: int, now: datetime) -> IncidentStats:
-        self.load_tallies([incident_id])
+        if incident_id not in self._tallies:
+            self._tallies[incident_id] = IncidentTally.of(self.items(incident_id), self.grading)
         return self._tallies[incident_id].stats(now)
+
+    def tally(self, incident_id: int) -> IncidentTally:
+        return self._tallies[incident_id]
+
+
+class StoredTally(IncidentTally):
+    """An incident's tally restored from its row and a count of its recent items, plus the items added since:
+    what adding an item costs does not grow with the incident."""
+
+    def __init__(self, config: GradingConfig, count: int, first: datetime, last: datetime, recent: int):
+        super().__init__(config)
+        self._count, self._first, self._last, self._recent = count, first, last, recent
+
+    @classmethod
+    def of_row(cls, inc: Incident, recent: int, config: GradingConfig) -> "StoredTally":
+        stored = inc.tally or {}
+        tally = cls(config, inc.item_count, inc.first_seen_at, inc.last_seen_at, recent)
+        tally.negative_count = int(stored.get("negative", 0))
+        tally.weighted_reach = float(stored.get("reach", 0.0))
+        tally.regulators = dict.fromkeys(stored.get("regulators", ()))
+        tally.state_media = dict.fromkeys(stored.get("state_media", ()))
+        tally.engagement = inc.engagement
+        tally.sources, tally.platforms = set(inc.sources or ()), set(inc.platforms or ())
+        return tally
+
+    def stats(self, now: datetime) -> IncidentStats:
+        since = now - timedelta(hours=self._config.spike_window_hours)
+        new = self._times
+        return IncidentStats(
+            item_count=self._count + len(new), negative_count=self.negative_count,
+            first_seen=min([self._first, *new[:1]]), last_seen=max([self._last, *new[-1:]]),
+            engagement=self.engagement, weighted_reach=self.weighted_reach, sources=frozenset(self.sources),
+            platforms=frozenset(self.platforms), regulators=tuple(self.regulators),
+            state_media=tuple(self.state_media), recent_count=self._recent + len(new) - bisect_left(new, since))
+
+
+def stored_sums(tally: IncidentTally) -> dict[str, Any]:
+    """What `incidents.tally` keeps of a tally (the rest has columns of its own)."""
+    return {"negative": tally.negative_count, "reach": tally.weighted_reach, "regulators": list(tally.regulators),
+            "state_media": list(tally.state_media)}
 
 
 def signature_columns(simhash: int, bands: tuple[int, ...]) -> dict[str, int]:

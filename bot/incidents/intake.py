@@ -24,7 +24,7 @@ from bot.analysis.simhash import bands
 from bot.config import Config
 from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
-from bot.incidents.grouping import BatchIncidentStore, signature_columns
+from bot.incidents.grouping import BatchIncidentStore, signature_columns, stored_sums
 from bot.items.normalise import NormalisedItem
 from bot.models import Delivery, Incident, IncidentEvent
 
@@ -107,9 +107,10 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                    min(seen.values()) - window, max(seen.values()) + window)
     reasons: dict[int, str] = {}
     duplicates: dict[int, int] = {}
+    graded_items: dict[int, IncidentItem] = {}
     for n in relevant:
         a, brand = n.analysis, _brand(n.analysis)
-        graded = IncidentItem(published_at=seen[n.id], source=source_name, platform=n.item.platform,
+        graded = graded_items[n.id] = IncidentItem(published_at=seen[n.id], source=source_name, platform=n.item.platform,
                               authority=weight, engagement=n.item.reposts + n.item.comments + n.item.likes
                               + n.item.views // 100, negative=a.negative, regulators=a.regulators)
         store.titles[str(n.id)] = n.item.title or n.item.text[:60]
@@ -128,7 +129,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         if n.id in placed:
             by_incident.setdefault(placed[n.id], []).append(n)
     incidents = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(by_incident)))}
-    store.load_tallies(by_incident)
+    store.load_tallies(incidents.values(), {i: [graded_items[n.id] for n in batch] for i, batch in by_incident.items()},
+                       placed)
     alerted = _alerted(session, [i for i in by_incident if i not in store.opened])
     touched = []
     for incident_id, batch in by_incident.items():
@@ -168,10 +170,12 @@ def _regrade(session: Session, config: Config, store: BatchIncidentStore, incide
         incident.sentiment = a.sentiment if incident.sentiment is None else round(
             (incident.sentiment * (count - 1) + a.sentiment) / count, 4)
     incident.item_count = stats.item_count
+    incident.tally = stored_sums(store.tally(incident.id))
     incident.velocity = round(stats.velocity, 2)
     incident.engagement = stats.engagement
     incident.platforms = sorted(stats.platforms)
     incident.sources = sorted(stats.sources)
+    incident.first_seen_at = min(incident.first_seen_at, stats.first_seen)
     incident.last_seen_at = max(incident.last_seen_at, stats.last_seen)
     incident.updated_at = now
     if after is not None and after != before:

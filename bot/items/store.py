@@ -128,8 +128,10 @@ def constraint_of(exc: IntegrityError) -> str:
 
 def _insert(session: Session, rows: list[dict[str, Any]]):
     make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = make(Item).values(rows).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-    return session.execute(stmt.returning(Item.id, Item.external_id)).all()
+    table = Item.__table__
+    stmt = make(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+    # one statement compiled once: SQLAlchemy sends the rows as multi-row VALUES pages ("insertmanyvalues")
+    return session.execute(stmt.returning(table.c.id, table.c.external_id), rows).all()
 
 
 def insert_items(session: Session, source: Source, items: Sequence[NormalisedItem],

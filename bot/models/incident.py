@@ -30,6 +30,9 @@ class Incident(Base):
     topics: Mapped[list] = mapped_column(JSON, default=list)
     sentiment: Mapped[float | None]
     is_drill: Mapped[bool] = mapped_column(default=False)
+    # running sums of its items for grading (negative count, weighted reach, regulators, state media), so a new
+    # item costs the same whatever the incident's size; NULL until the intake first tallies it
+    tally: Mapped[dict | None] = mapped_column(JSON)
     policy: Mapped[dict] = mapped_column(JSON, default=dict)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]

@@ -54,3 +54,5 @@ class Item(Base):
 
 # when the item was seen (published, else fetched): the clustering window, the 24-hour volume of /status and the digest
 Index("ix_items_seen_at", func.coalesce(Item.published_at, Item.fetched_at))
+# an incident's recent items (the spike window of grading), counted without reading its older ones
+Index("ix_items_incident_seen", Item.incident_id, func.coalesce(Item.published_at, Item.fetched_at))

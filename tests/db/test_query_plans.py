@@ -96,3 +96,30 @@ def test_scan_command_and_job_statements_never_scan_items_or_incidents(make_runt
     assert len(statements) > 100  # the paths ran
     bad = full_scans(rt.engine, statements)
     assert not bad, "\n\n".join(bad)
+
+
+def test_status_and_the_digest_take_as_many_queries_for_60_open_incidents_as_for_3(make_runtime, clock):
+    from bot.incidents.digest import load_digest
+    from bot.incidents.queries import status_summary
+    from bot.models import IncidentEvent
+    from tests.builders.incidents import make_incident
+
+    rt = make_runtime(CONFIG)
+    counts = []
+    for n in (3, 60):
+        with rt.sessions() as s, s.begin():
+            for k in range(n - (3 if n == 60 else 0)):
+                inc = make_incident(s, clock.now(), grade=("重大", "一般", "轻微")[k % 3], n=n * 100 + k,
+                                    state=("triggered", "acknowledged", "in_progress")[k % 3])
+                s.add(IncidentEvent(incident_id=inc.id, at=clock.now(), kind="graded", via="system", text="",
+                                    detail={"to": inc.grade}))
+
+        def status():
+            with rt.sessions() as s:
+                summary = status_summary(s, rt.config, clock.now())
+                load_digest(s, rt.config, clock.now())
+                assert summary.open_total == n
+
+        status()
+        counts.append(len(capture(rt.engine, status)))
+    assert counts[0] == counts[1], counts

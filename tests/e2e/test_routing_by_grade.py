@@ -32,6 +32,8 @@ def _config(tmp_path, sources, feishu, db_url, body: bytes):
     return write_config(tmp_path, {
         "feishu": {"domain": feishu.url, "timeout": 2},
         "database": {"url": db_url},
+        # the scan commits in chunks and regrades once per chunk: 3 items a chunk lets the burst climb in steps
+        "scan": {"chunk_items": 3},
         "sources": [{"name": "vendor", "kind": "json", "url": url, "platform": "weibo", "items_path": "data.items",
                      "fields": {"id": "mid", "title": "title", "content": "summary", "url": "link",
                                 "author": "user.name", "published": "pub_time", "views": "stats.read",

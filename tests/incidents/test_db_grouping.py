@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import event, func, select
 
 from bot.analysis.clustering import ClusterItem, assign
-from bot.analysis.grading import IncidentItem, summarise
+from bot.analysis.grading import IncidentItem, IncidentTally, summarise
 from bot.analysis.simhash import bands
 from bot.config.analysis import ClusteringConfig, GradingConfig
 from bot.incidents.grouping import BatchIncidentStore, signature_columns
@@ -192,14 +192,19 @@ def test_history_is_graded_but_not_alerted_until_a_fresh_item_joins(make_runtime
         assert incident.item_count == 4 and incident.last_seen_at == clock.now()
 
 
-def test_a_batch_joining_an_incident_reads_it_once_regrades_once_and_matches_a_fresh_read(make_runtime, clock):
-    # 20 items join one incident in one batch: its items are read once (not per item), one graded event at most,
-    # and the stored figures equal those of a fresh read of the whole incident
+def test_a_batch_joining_an_incident_does_not_reread_it_and_its_running_tally_matches_a_fresh_read(make_runtime,
+                                                                                                   clock):
+    # 20 items join one incident in one batch: its stored tally and one count of its recent items stand for its
+    # items (none read), and the stored figures equal those of a fresh read of the whole incident. An incident
+    # without a stored tally (older than running tallies) is read once, then keeps one.
+    from bot.incidents.grouping import stored_sums
+
     rt = make_runtime({"brands": [{"name": "星河消费金融"}]})
     with rt.sessions() as s, s.begin():
         s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=clock.now()))
         s.flush()
-        _, (first,) = accept(rt, s, [("n0", COMPLAINT, clock.now() - timedelta(hours=3))])
+        _, (first,) = accept(rt, s, [("n0", COMPLAINT + "被曝银保监立案", clock.now() - timedelta(hours=30))])
+        s.get(Incident, s.get(Item, first).incident_id).tally = None  # as before running tallies
     reads: list[str] = []
 
     def count(conn, cursor, statement, *args):
@@ -208,21 +213,29 @@ def test_a_batch_joining_an_incident_reads_it_once_regrades_once_and_matches_a_f
 
     event.listen(rt.engine, "before_cursor_execute", count)
     try:
-        with rt.sessions() as s, s.begin():
-            result, ids = accept(rt, s, [(f"n{i}", f"{COMPLAINT}，第{i}次，{'变相收费' * (i % 3)}",
-                                          clock.now() - timedelta(minutes=5 * i)) for i in range(1, 21)])
+        for batch in range(3):
+            with rt.sessions() as s, s.begin():
+                result, ids = accept(rt, s, [(f"n{batch}-{i}", f"{COMPLAINT}，第{i}次，{'变相收费' * (i % 3)}",
+                                              clock.now() - timedelta(minutes=37 * i + batch)) for i in range(1, 21)])
+            assert result.matched == 20 and result.incidents == 0
     finally:
         event.remove(rt.engine, "before_cursor_execute", count)
-    assert len(reads) == 1 and result.matched == 20 and result.incidents == 0
+    assert len(reads) == 1  # the first batch, for the incident without a tally; none after
     with rt.sessions() as s:
         incident_id = s.get(Item, first).incident_id
         assert {s.get(Item, i).incident_id for i in ids} == {incident_id}
         incident = s.get(Incident, incident_id)
         store = BatchIncidentStore(s, GradingConfig(), clock.now())
-        fresh = summarise(store.items(incident_id), clock.now(), GradingConfig())
-        assert (incident.item_count, incident.engagement, sorted(incident.platforms)) == \
-            (fresh.item_count, fresh.engagement, sorted(fresh.platforms)) == (21, 0, ["weibo"])
-        assert incident.last_seen_at == fresh.last_seen
+        fresh_items = store.items(incident_id)
+        fresh = summarise(fresh_items, clock.now(), GradingConfig())
+        assert (incident.item_count, incident.engagement, sorted(incident.platforms), incident.first_seen_at,
+                incident.last_seen_at) == (fresh.item_count, fresh.engagement, sorted(fresh.platforms),
+                                           fresh.first_seen, fresh.last_seen)
+        assert incident.tally == stored_sums(IncidentTally.of(fresh_items, GradingConfig()))
+        assert incident.tally["regulators"] and incident.item_count == 61
+        # the spike window's count, from the stored tally plus one count query, equals the fresh one
+        store.load_tallies([incident], {}, [])
+        assert store.stats(incident_id, clock.now()) == fresh
 
 
 def test_a_post_older_than_the_window_never_joins_a_live_incident(sessions):
