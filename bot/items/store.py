@@ -14,9 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
@@ -128,7 +128,7 @@ def constraint_of(exc: IntegrityError) -> str:
 
 def _insert(session: Session, rows: list[dict[str, Any]]):
     make = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = Item.__table__
+    table = cast(Table, Item.__table__)  # Core, not the ORM's bulk path: the rows need no objects
     stmt = make(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
     # one statement compiled once: SQLAlchemy sends the rows as multi-row VALUES pages ("insertmanyvalues")
     return session.execute(stmt.returning(table.c.id, table.c.external_id), rows).all()
