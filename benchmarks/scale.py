@@ -284,8 +284,8 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
 
         def status():
             with rt.sessions() as s:
-                status_summary(s, rt.config, now)
-                load_digest(s, rt.config, now)
+                digest = load_digest(s, rt.config, now)  # as handlers.status_commands.status_card reads them
+                status_summary(s, rt.config, now, overdue=digest.overdue)
 
         status()  # warm caches (mappers, compiled statements)
         st = timed(rt, status)

@@ -34,8 +34,9 @@ def status_lines(s: StatusSummary) -> list[str]:
 
 def status_card(config: Config, ctx: Context) -> dict:
     """The daily digest's card as of now, headed by the live lines (drills are left out of both)."""
-    card = render_digest_card(load_digest(ctx.session, config, ctx.now))
-    lines = status_lines(status_summary(ctx.session, config, ctx.now))
+    digest = load_digest(ctx.session, config, ctx.now)
+    card = render_digest_card(digest)
+    lines = status_lines(status_summary(ctx.session, config, ctx.now, overdue=digest.overdue))
     card["header"]["title"]["content"] = f"舆情值班概况 {ctx.now.astimezone(SHANGHAI):%m-%d %H:%M}"
     card["body"]["elements"].insert(0, {"tag": "div", "text": {"tag": "plain_text", "content": "\n".join(lines)}})
     return card

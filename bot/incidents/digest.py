@@ -19,7 +19,7 @@ from bot.cards.digest import Digest, render_digest_card
 from bot.config import Config
 from bot.config.response import parse_hhmm
 from bot.incidents.drills import real_only
-from bot.incidents.queries import overdue_incidents
+from bot.incidents.queries import RESPONSE_COLUMNS, overdue_incidents
 from bot.state import OPEN_STATES, State
 from bot.models import Delivery, Incident, Item
 
@@ -38,14 +38,15 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     tz = ZoneInfo(config.response.timezone)
     day_ago, week_ago = now - timedelta(hours=24), now - timedelta(days=7)
     # no ORDER BY: with it SQLite walks the whole table in id order instead of the two indexes of the OR
-    active = sorted(session.scalars(real_only(select(Incident).where(
+    active = sorted(session.scalars(real_only(select(Incident).options(RESPONSE_COLUMNS).where(
         or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN_STATES))))).all(), key=lambda i: i.id)
     counts: dict[str, dict[str, int]] = {}
     for inc in active:
         by_state = counts.setdefault(inc.grade or "未定级", {})
         label = State(inc.state).label
         by_state[label] = by_state.get(label, 0) + 1
-    week = session.scalars(real_only(select(Incident).where(Incident.opened_at >= week_ago))).all()
+    week = session.scalars(real_only(select(Incident).options(RESPONSE_COLUMNS)
+                                     .where(Incident.opened_at >= week_ago))).all()
     acks = [i.acknowledged_at - i.opened_at for i in week if i.acknowledged_at]
     fixes = [i.resolved_at - i.opened_at for i in week if i.resolved_at and i.state == State.RESOLVED]
     late = overdue_incidents(session, config, list(active), now)

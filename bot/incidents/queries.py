@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from bot.cards.digest import Overdue
 from bot.config import Config
@@ -51,10 +51,20 @@ def overdue_incidents(session: Session, config: Config, incidents: list[Incident
     return sorted(late, key=lambda o: -o.late_minutes)
 
 
-def status_summary(session: Session, config: Config, now: datetime) -> StatusSummary:
-    """Open incidents by grade, the unacknowledged and overdue ones, who owns what, the last 24 hours (no drills)."""
+# what the status and the digest read of an incident: its times, grade, owner and policy (not the JSON figures)
+RESPONSE_COLUMNS = load_only(Incident.id, Incident.title, Incident.brand, Incident.state, Incident.grade,
+                             Incident.owner, Incident.policy, Incident.is_drill, Incident.opened_at,
+                             Incident.acknowledged_at, Incident.assessed_at, Incident.statement_at,
+                             Incident.resolved_at, Incident.version)
+
+
+def status_summary(session: Session, config: Config, now: datetime,
+                   overdue: list[Overdue] | None = None) -> StatusSummary:
+    """Open incidents by grade, the unacknowledged and overdue ones, who owns what, the last 24 hours (no drills).
+    `overdue`: the overdue list when the caller has it already (the digest's)."""
     team = config.team
-    rows = session.scalars(real_only(select(Incident).where(Incident.state.in_(OPEN_STATES))).order_by(Incident.id)).all()
+    rows = sorted(session.scalars(real_only(select(Incident).options(RESPONSE_COLUMNS)
+                                            .where(Incident.state.in_(OPEN_STATES)))).all(), key=lambda r: r.id)
     by_grade = Counter(r.grade for r in rows)
     owners: dict[str, list[int]] = {}
     for r in rows:
@@ -65,7 +75,7 @@ def status_summary(session: Session, config: Config, now: datetime) -> StatusSum
     return StatusSummary(
         open_by_grade={g: by_grade[g] for g in GRADE_ORDER if by_grade[g]},
         unacknowledged=[r.id for r in rows if r.state == State.TRIGGERED],
-        overdue=overdue_incidents(session, config, list(rows), now),
+        overdue=overdue_incidents(session, config, list(rows), now) if overdue is None else overdue,
         owners=owners,
         opened_24h=session.scalar(real_only(select(func.count()).select_from(Incident)
                                             .where(Incident.opened_at >= since))) or 0,
