@@ -6,9 +6,11 @@ config. The clocks run from detection (`opened_at`, which a reopening resets) or
 reached its grade later, from that moment: nobody can answer a 重大 deadline before the event is 重大.
 轻微's acknowledgement counts working minutes only (Mon–Fri 09:00–18:00 by default).
 """
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -186,8 +188,9 @@ def load_snapshot(session: Session, inc: Incident) -> IncidentSnapshot:
     return load_snapshots(session, [inc])[inc.id]
 
 
-def load_snapshots(session: Session, incidents: list[Incident]) -> dict[int, IncidentSnapshot]:
-    """`load_snapshot` of many incidents, their grading events read in one query (per thousand)."""
+def load_snapshots(session: Session, incidents: Sequence[Any]) -> dict[int, IncidentSnapshot]:
+    """`load_snapshot` of many incidents (objects, or rows with their columns), their grading events read in one
+    query (per thousand)."""
     events: dict[int, list[tuple[datetime, dict]]] = {inc.id: [] for inc in incidents}
     for start in range(0, len(incidents), 1000):  # bounded IN lists
         ids = [inc.id for inc in incidents[start:start + 1000]]

@@ -19,7 +19,7 @@ from bot.cards.digest import Digest, render_digest_card
 from bot.config import Config
 from bot.config.response import parse_hhmm
 from bot.incidents.drills import real_only
-from bot.incidents.queries import RESPONSE_COLUMNS, overdue_incidents
+from bot.incidents.queries import overdue_incidents, response_rows
 from bot.state import OPEN_STATES, State
 from bot.models import Delivery, Incident, Item
 
@@ -37,16 +37,13 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     """The digest at `now`: the last 24 hours, and response times over the last 7 days."""
     tz = ZoneInfo(config.response.timezone)
     day_ago, week_ago = now - timedelta(hours=24), now - timedelta(days=7)
-    # no ORDER BY: with it SQLite walks the whole table in id order instead of the two indexes of the OR
-    active = sorted(session.scalars(real_only(select(Incident).options(RESPONSE_COLUMNS).where(
-        or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN_STATES))))).all(), key=lambda i: i.id)
+    active = response_rows(session, or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN_STATES)))
     counts: dict[str, dict[str, int]] = {}
     for inc in active:
         by_state = counts.setdefault(inc.grade or "未定级", {})
         label = State(inc.state).label
         by_state[label] = by_state.get(label, 0) + 1
-    week = session.scalars(real_only(select(Incident).options(RESPONSE_COLUMNS)
-                                     .where(Incident.opened_at >= week_ago))).all()
+    week = response_rows(session, Incident.opened_at >= week_ago)
     acks = [i.acknowledged_at - i.opened_at for i in week if i.acknowledged_at]
     fixes = [i.resolved_at - i.opened_at for i in week if i.resolved_at and i.state == State.RESOLVED]
     late = overdue_incidents(session, config, list(active), now)
@@ -54,7 +51,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     rows = session.execute(real_only(select(seen, Incident.brand, Incident.grade, Item.topics)
                                      .join(Incident, Incident.id == Item.incident_id).where(seen >= day_ago))).all()
     start = now.astimezone(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    volume = Counter()
+    volume: Counter[tuple[int, str]] = Counter()
     for at, _brand, grade, _topics in rows:
         hour = int((at - start) // timedelta(hours=1))
         if 0 <= hour < 24:
