@@ -11,10 +11,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
-import jieba
-
-jieba.setLogLevel(logging.WARNING)
-
 DATA_DIR = resources.files("bot.analysis") / "data"
 # a user word must win over jieba's own splits of it, but not so heavily that it swallows its neighbours
 _USER_WORD_FREQ = 2000
@@ -56,6 +52,9 @@ class Segmenter:
     """A private jieba tokenizer (the global one stays untouched) that knows the finance words and the brands."""
 
     def __init__(self, extra_words: Iterable[str] = ()):
+        import jieba  # here, not at the top: a run that analyses nothing (an empty scan) starts without it
+
+        jieba.setLogLevel(logging.WARNING)
         self._tk = jieba.Tokenizer()
         self._tk.initialize()
         for word in read_word_list("finance_dict.txt"):
