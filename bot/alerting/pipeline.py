@@ -136,13 +136,13 @@ def _cards(session: Session, config: Config, out: Outgoing, inc: Incident, now: 
         due = out.due or now
     rows = []
     for chat in routed:
-        row = existing.get(chat)
-        if row is None:
+        found = existing.get(chat)
+        if found is None:
             key = out.kind.key(incident_id=inc.id, chat_id=chat)
             rows.append(_insert(session, out, chat, "interactive", dict(out.meta), now, key, due=due))
-        elif row.status in (WITHDRAWN, HELD):  # routed here again, or its silence ended: the same card, revived
-            row.status, row.next_attempt_at, row.attempts, row.last_error = PENDING, due, 0, None
-            rows.append(row)
+        elif found.status in (WITHDRAWN, HELD):  # routed here again, or its silence ended: the same card, revived
+            found.status, found.next_attempt_at, found.attempts, found.last_error = PENDING, due, 0, None
+            rows.append(found)
     return rows
 
 

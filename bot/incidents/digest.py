@@ -22,10 +22,11 @@ from bot.incidents.drills import real_only
 from bot.incidents.queries import overdue_incidents, response_rows
 from bot.state import OPEN_STATES, State
 from bot.models import Delivery, Incident, Item
+from bot.grades import SEVERE_FIRST
 
 log = logging.getLogger(__name__)
 
-GRADES = ("重大", "一般", "轻微", "未定级")
+GRADES = (*SEVERE_FIRST, "未定级")
 TOP = 5
 
 

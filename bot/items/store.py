@@ -133,10 +133,10 @@ def _insert(session: Session, rows: list[dict[str, Any]]):
         # the rows as one JSON parameter: a multi-row VALUES of thousands of placeholders costs the driver more
         # to prepare than the server to insert
         columns = ", ".join(rows[0])
-        stmt = text(f"INSERT INTO items ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::items, "
-                    f"CAST(:rows AS json)) ON CONFLICT (source_id, external_id) DO NOTHING "
-                    f"RETURNING id, external_id")
-        return session.execute(stmt, {"rows": json.dumps(rows, ensure_ascii=False, default=_json_value)}).all()
+        from_json = text(f"INSERT INTO items ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::items, "
+                         f"CAST(:rows AS json)) ON CONFLICT (source_id, external_id) DO NOTHING "
+                         f"RETURNING id, external_id")
+        return session.execute(from_json, {"rows": json.dumps(rows, ensure_ascii=False, default=_json_value)}).all()
     stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["source_id", "external_id"])
     # one statement compiled once: SQLAlchemy sends the rows as multi-row VALUES pages ("insertmanyvalues")
     return session.execute(stmt.returning(table.c.id, table.c.external_id), rows).all()
