@@ -121,8 +121,10 @@ def prefill(rt: Runtime, rows, brands: list[str], n: int, now: datetime, open_sh
             at = now - timedelta(days=30) + timedelta(days=30) * k / n_inc
             is_open = k >= n_inc * (1 - open_share)
             ev = f"{EVENTS[k % 5]}-{k}"
-            batch.append({"id": k + 1, "brand": brand, "event_key": ev, "open_key": f"{brand}:{ev}" if is_open else None,
-                          "title": rows[k % len(rows)].doc.title or "标题", "state": "triggered" if is_open else "resolved",
+            batch.append({"id": k + 1, "brand": brand, "event_key": ev,
+                          "open_key": f"{brand}:{ev}" if is_open else None,
+                          "title": rows[k % len(rows)].doc.title or "标题",
+                          "state": "triggered" if is_open else "resolved",
                           "grade": "一般", "grade_source": "auto", "reasons": [], "heat": 1.0, "item_count": per,
                           "velocity": 1.0, "engagement": 0, "platforms": ["news"], "sources": ["history"],
                           "topics": [], "sentiment": 0.3, "is_drill": False, "policy": {}, "first_seen_at": at,
@@ -156,7 +158,8 @@ def prefill(rt: Runtime, rows, brands: list[str], n: int, now: datetime, open_sh
             conn.execute(insert(Item), batch)
         if conn.dialect.name == "postgresql":
             for table in ("items", "incidents"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"(SELECT max(id) FROM {table}))"))
     with rt.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
 
@@ -208,7 +211,8 @@ def cmd_incident(args, rows, brands, workdir: Path) -> None:
     brand = brands[0]
     base_text = f"{brand}暴力催收，爆通讯录骚扰家人，投诉无门，大家都来评评理"
     recs = [{"id": f"big-{i}", "title": f"{brand}暴力催收", "content": f"{base_text}（转发第{i}次）",
-             "url": f"https://big.example.com/{i}", "published": (now - timedelta(minutes=60 * (1 - i / args.items))).isoformat(),
+             "url": f"https://big.example.com/{i}",
+             "published": (now - timedelta(minutes=60 * (1 - i / args.items))).isoformat(),
              "reposts": i % 7} for i in range(args.items)]
     base = analysis_only(rt, recs[:1000], now) / 1000
     spec = rt.config.sources[0]
@@ -256,7 +260,8 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
         conn.execute(insert(Item), items)
         if conn.dialect.name == "postgresql":
             for table in ("items", "incidents", "incident_events"):
-                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                  f"(SELECT max(id) FROM {table}))"))
     with rt.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
 

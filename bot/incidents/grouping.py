@@ -147,7 +147,8 @@ class BatchIncidentStore:
         self._first_seen[incident_id] = min(self._first_seen.get(incident_id, item.published_at), item.published_at)
         if incident_id in self._new:
             new = self._new[incident_id]
-            new.first_seen, new.last_seen = min(new.first_seen, item.published_at), max(new.last_seen, item.published_at)
+            new.first_seen = min(new.first_seen, item.published_at)
+            new.last_seen = max(new.last_seen, item.published_at)
         self._candidate(_Candidate(item.id, incident_id, item.simhash, band_values(item.simhash), item.brand,
                                    item.published_at, item.published_at))
 
@@ -200,7 +201,8 @@ class BatchIncidentStore:
     def _insert_incidents(self) -> dict[int, int]:
         if not self._new:
             return {}
-        rows: list[dict[str, Any]] = [{"brand": n.brand, "event_key": n.event_key, "open_key": open_key(n.brand, n.event_key),
+        rows: list[dict[str, Any]] = [{
+                 "brand": n.brand, "event_key": n.event_key, "open_key": open_key(n.brand, n.event_key),
                  "title": n.title, "state": State.TRIGGERED.value, "grade": None, "grade_source": "auto",
                  "reasons": [], "heat": 0.0, "item_count": 0, "velocity": 0.0, "engagement": 0, "platforms": [],
                  "sources": [], "topics": [], "sentiment": None, "is_drill": False, "policy": {},

@@ -110,9 +110,10 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
     graded_items: dict[int, IncidentItem] = {}
     for n in relevant:
         a, brand = n.analysis, _brand(n.analysis)
-        graded = graded_items[n.id] = IncidentItem(published_at=seen[n.id], source=source_name, platform=n.item.platform,
-                              authority=weight, engagement=n.item.reposts + n.item.comments + n.item.likes
-                              + n.item.views // 100, negative=a.negative, regulators=a.regulators)
+        engagement = n.item.reposts + n.item.comments + n.item.likes + n.item.views // 100
+        graded = graded_items[n.id] = IncidentItem(
+            published_at=seen[n.id], source=source_name, platform=n.item.platform, authority=weight,
+            engagement=engagement, negative=a.negative, regulators=a.regulators)
         store.titles[str(n.id)] = n.item.title or n.item.text[:60]
         incident_id, placement = assign(ClusterItem(str(n.id), brand, a.event_key, a.simhash, graded), store,
                                         clustering)

@@ -40,7 +40,8 @@ class StatusSummary:
         return sum(self.open_by_grade.values())
 
 
-def overdue_incidents(session: Session, config: Config, incidents: Sequence[Incident | Row], now: datetime) -> list[Overdue]:
+def overdue_incidents(session: Session, config: Config, incidents: Sequence[Incident | Row],
+                      now: datetime) -> list[Overdue]:
     """Every missed deadline of the open graded incidents (objects or `response_rows`), most late first."""
     late = []
     graded = [inc for inc in incidents if inc.state in OPEN_STATES and inc.grade]
@@ -87,8 +88,8 @@ def status_summary(session: Session, config: Config, now: datetime,
         opened_24h=session.scalar(real_only(select(func.count()).select_from(Incident)
                                             .where(Incident.opened_at >= since))) or 0,
         items_24h=session.scalar(real_items.where(Item.fetched_at >= since, Incident.is_drill.is_not(True))) or 0,
-        closed_24h=session.scalar(real_only(select(func.count()).select_from(Incident)
-                                            .where(Incident.resolved_at >= since, Incident.state.not_in(OPEN_STATES)))) or 0,
+        closed_24h=session.scalar(real_only(select(func.count()).select_from(Incident).where(
+            Incident.resolved_at >= since, Incident.state.not_in(OPEN_STATES)))) or 0,
     )
 
 

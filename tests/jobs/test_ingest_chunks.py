@@ -83,7 +83,8 @@ def test_chunks_commit_on_their_own_and_a_crash_between_them_loses_and_doubles_n
         stored = dict(s.execute(select(Incident.id, Incident.item_count)).all())
         assert {i: n for i, n in per_incident} == stored  # the tallies match the items
         cards = s.execute(select(Delivery.incident_id, Delivery.chat_id, func.count())
-                          .where(Delivery.kind == "incident_card").group_by(Delivery.incident_id, Delivery.chat_id)).all()
+                          .where(Delivery.kind == "incident_card")
+                          .group_by(Delivery.incident_id, Delivery.chat_id)).all()
         assert cards and all(n == 1 for *_, n in cards)
 
 
