@@ -12,10 +12,6 @@ class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("source_id", "external_id"),
-        Index("ix_items_simhash_b0", "simhash_b0"),
-        Index("ix_items_simhash_b1", "simhash_b1"),
-        Index("ix_items_simhash_b2", "simhash_b2"),
-        Index("ix_items_simhash_b3", "simhash_b3"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,3 +52,7 @@ class Item(Base):
 Index("ix_items_seen_at", func.coalesce(Item.published_at, Item.fetched_at))
 # an incident's recent items (the spike window of grading), counted without reading its older ones
 Index("ix_items_incident_seen", Item.incident_id, func.coalesce(Item.published_at, Item.fetched_at))
+# each SimHash band with when the item was seen: the band query reads only the items inside the clustering window
+for _band in range(4):
+    Index(f"ix_items_band{_band}_seen", getattr(Item, f"simhash_b{_band}"),
+          func.coalesce(Item.published_at, Item.fetched_at))
