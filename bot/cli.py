@@ -29,13 +29,19 @@ def _load(path: str) -> LoadedConfig:
         sys.exit(2)
 
 
+def masked_url(url: str) -> str:
+    from bot.db import masked_url as mask
+
+    return mask(url)
+
+
 def _runtime(loaded: LoadedConfig):
     from bot.runtime import Runtime
 
     try:
         return Runtime.open(loaded)
     except Exception as exc:  # a bad URL or an unreachable database: say which, no traceback
-        click.echo(f"database {loaded.database_url}: cannot open: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"database {masked_url(loaded.database_url)}: cannot open: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
 
 
@@ -91,9 +97,9 @@ def db_upgrade(config_path: str) -> None:
     try:
         upgrade(loaded.database_url)
     except Exception as exc:
-        click.echo(f"database {loaded.database_url}: upgrade failed: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"database {masked_url(loaded.database_url)}: upgrade failed: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"database {loaded.database_url}: up to date")
+    click.echo(f"database {masked_url(loaded.database_url)}: up to date")
 
 
 @main.command("scan")
@@ -141,35 +147,42 @@ def run(config_path: str) -> None:
 
 def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
     from jobs.http import make_http_client
-    from jobs.scheduler import build_scheduler, run_until_stopped
+    from jobs.scheduler import Heartbeat, build_scheduler, run_until_stopped
 
     rt = _runtime(loaded)
     sink = _sink(loaded, False)
     if not loaded.secrets.can_send:
         click.echo("Feishu credentials not set: cards are printed here instead of sent.", err=True)
     server = chat = None
-    if not only_scans:
-        from handlers.app import ChatOps
-        from handlers.http_server import HttpServer
-        from handlers.routes import build_routes
+    heartbeat = Heartbeat()
+    with make_http_client(loaded.config.scan) as http:
+        scheduler = build_scheduler(rt, http, sink, heartbeat)
+        if not only_scans:
+            from bot.readiness import database_problem
+            from handlers.app import ChatOps
+            from handlers.http_server import HttpServer, Limits
+            from handlers.routes import build_routes
 
-        srv = loaded.config.server
-        chat = ChatOps(rt)  # chat commands and card buttons; started once the server listens
+            srv = loaded.config.server
+            limits = Limits(max_body=srv.max_body_bytes, max_connections=srv.max_connections,
+                            header_timeout=srv.header_timeout, body_timeout=srv.body_timeout)
+            chat = ChatOps(rt)  # chat commands and card buttons; started once the server listens
+            try:
+                server = HttpServer(srv.host, srv.port, build_routes(rt, chat), limits=limits,
+                                    readiness=lambda: {"database": database_problem(rt.engine),
+                                                       "scheduler": heartbeat.problem()}).start()
+            except OSError as exc:
+                click.echo(f"server: cannot listen on {srv.host}:{srv.port}: {exc.strerror or exc}", err=True)
+                sys.exit(1)
+            chat.start()
         try:
-            server = HttpServer(srv.host, srv.port, build_routes(rt, chat)).start()
-        except OSError as exc:
-            click.echo(f"server: cannot listen on {srv.host}:{srv.port}: {exc.strerror or exc}", err=True)
-            sys.exit(1)
-        chat.start()
-    try:
-        with make_http_client(loaded.config.scan) as http:
-            run_until_stopped(build_scheduler(rt, http, sink))
-    finally:
-        if server is not None:
-            server.stop()
-        if chat is not None:
-            chat.close()
-        rt.close()
+            run_until_stopped(scheduler)
+        finally:
+            if server is not None:
+                server.stop()
+            if chat is not None:
+                chat.close()
+            rt.close()
 
 
 @main.command("console")

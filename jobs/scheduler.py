@@ -8,6 +8,7 @@ committed per source, so Ctrl-C or SIGTERM loses nothing that was stored.
 import logging
 import signal
 import threading
+import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -29,7 +30,26 @@ ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
 
 
-def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
+class Heartbeat:
+    """Beats from a scheduler job, so readiness can tell a running scheduler from a wedged one."""
+
+    EVERY = 5
+    STALE_AFTER = 60.0
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+
+    def problem(self) -> str | None:
+        if self.last is None:
+            return "scheduler not started"
+        late = time.monotonic() - self.last
+        return f"scheduler silent for {late:.0f} s" if late > self.STALE_AFTER else None
+
+
+def build_scheduler(rt: Runtime, http: Http, sink: Sink, heartbeat: Heartbeat | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
     now = rt.clock.now()
@@ -48,6 +68,9 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
     if rt.config.response.follow_up.enabled:  # each update is once per follow_up interval; this only polls
         scheduler.add_job(run_follow_ups, "interval", args=(rt,), seconds=FOLLOW_UP_EVERY, id="follow-up",
                           next_run_time=now, name="follow-up updates and resurgence")
+    if heartbeat is not None:
+        scheduler.add_job(heartbeat.beat, "interval", seconds=Heartbeat.EVERY, id="heartbeat", next_run_time=now,
+                          name="heartbeat")
     digest = rt.config.response.digest
     if digest.enabled:  # at the configured local time; a start after it sends that day's digest late, once
         hour, minute = map(int, digest.time.split(":"))

@@ -195,3 +195,20 @@ def test_encrypt_key_must_match_to_sign(intake):
     body = json.dumps(encrypt(message_event("/status"))).encode()
     assert post(server, body=body, headers=signed(body, key="other")).status_code == 401
     assert ENCRYPT_KEY  # the intake's key is the builder's default
+
+
+def test_a_non_ascii_signature_is_refused_not_a_crash(intake):
+    import socket
+
+    server, _ = intake
+    body = json.dumps(encrypt(message_event("/status"))).encode()
+    head = signed(body)
+    host, port = server.url.removeprefix("http://").split(":")
+    request = (b"POST /feishu/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+               + f"X-Lark-Request-Timestamp: {head['X-Lark-Request-Timestamp']}\r\n".encode()
+               + f"X-Lark-Request-Nonce: {head['X-Lark-Request-Nonce']}\r\n".encode()
+               + "X-Lark-Signature: 签名\r\n".encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(request)
+        answer = s.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 401")
