@@ -48,12 +48,13 @@ def _runtime(loaded: LoadedConfig):
 def _sink(loaded: LoadedConfig, dry_run: bool):
     from jobs.deliver import TerminalSink
 
-    if dry_run or not loaded.secrets.can_send:
+    credentials = loaded.secrets.credentials()
+    if dry_run or credentials is None:
         return TerminalSink()
     from bot.feishu.client import FeishuClient
 
     fs = loaded.config.feishu
-    return FeishuClient(loaded.secrets.app_id, loaded.secrets.app_secret.get_secret_value(), fs.domain, fs.timeout)
+    return FeishuClient(*credentials, fs.domain, fs.timeout)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,4 +1,6 @@
 """Chat-ops assembled for one runtime: the registry, the dispatcher, the worker and the intakes."""
+from typing import TYPE_CHECKING
+
 from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
@@ -9,6 +11,9 @@ from handlers.http_server import Route
 from handlers.intake_http import HttpIntake
 from handlers.registry import Registry
 from handlers.worker import CommandWorker
+
+if TYPE_CHECKING:
+    from handlers.intake_ws import WsIntake
 
 
 def build_registry(actions: IncidentActions) -> Registry:
@@ -42,17 +47,17 @@ class ChatOps:
         self.dispatcher = Dispatcher(rt, self.registry, self.cards)
         self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock)
         self.http = HttpIntake(rt.loaded.secrets, self.dispatcher, self.worker)
-        self.ws = None
+        self.ws: "WsIntake | None" = None
 
     def start(self) -> "ChatOps":
         """Start the message worker, and the long connection when feishu.event_mode is ws."""
         self.worker.start()
         secrets = self.rt.loaded.secrets
-        if self.rt.config.feishu.event_mode == "ws" and secrets.can_send:
+        credentials = secrets.credentials()
+        if self.rt.config.feishu.event_mode == "ws" and credentials is not None:
             from handlers.intake_ws import WsIntake
 
-            self.ws = WsIntake(secrets.app_id, secrets.app_secret.get_secret_value(), self.rt.config.feishu.domain,
-                               self.dispatcher, self.worker).start()
+            self.ws = WsIntake(*credentials, self.rt.config.feishu.domain, self.dispatcher, self.worker).start()
         return self
 
     def routes(self) -> list[Route]:

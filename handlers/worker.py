@@ -89,7 +89,7 @@ class CommandWorker:
 
     def _finish(self, row_id: int, error: str | None = None) -> None:
         with self._sessions() as session, session.begin():
-            values = {"handled_at": self._clock.now()}
+            values: dict[str, object] = {"handled_at": self._clock.now()}
             if error is None:
                 values["status"] = "done"
             else:

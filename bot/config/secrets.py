@@ -19,6 +19,12 @@ class FeishuSecrets:
     verification_token: SecretStr | None
     encrypt_key: SecretStr | None
 
+    def credentials(self) -> tuple[str, str] | None:
+        """(app id, app secret) when both are set, else None."""
+        if self.app_id and self.app_secret and self.app_secret.get_secret_value():
+            return self.app_id, self.app_secret.get_secret_value()
+        return None
+
     @property
     def can_send(self) -> bool:
         """True when the app credentials needed to call the Open API are set."""
