@@ -75,12 +75,29 @@ def main(verbose: bool) -> None:
 
 @main.command("check-config")
 @_config_option
-def check_config(config_path: str) -> None:
-    """Validate config.yaml: exit 0 if good, else 2 with every problem and its key path."""
+@click.option("--offline", is_flag=True,
+              help="Checking a config for another machine: missing paths and environment variables are warnings.")
+def check_config(config_path: str, offline: bool) -> None:
+    """Validate config.yaml and what it refers to: exit 0 if good, else 2 with every problem and its key path.
+
+    Beyond the schema: chat, brand and source names resolve and are unique, paths exist, token_env and
+    ${VAR} variables are set, the database driver is installed, and the file holds no database password.
+    """
+    from bot.config.environment import environment_findings
+
     loaded = _load(config_path)
+    findings = environment_findings(loaded, offline=offline)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        click.echo(f"{config_path}: {len(errors)} problem(s)", err=True)
+    for f in findings:
+        click.echo(f"{f.path}: {f.reason}" + (" (warning)" if f.severity == "warning" else ""), err=True)
+    if errors:
+        sys.exit(2)
     c = loaded.config
     click.echo(f"{config_path}: OK ({len(c.sources)} sources, {len(c.brands)} brands, "
-               f"Feishu credentials {'set' if loaded.secrets.can_send else 'not set: cards go to the terminal'})")
+               f"Feishu credentials {'set' if loaded.secrets.can_send else 'not set: cards go to the terminal'}"
+               + (f", {len(findings)} warning(s)" if findings else "") + ")")
 
 
 @main.group("db")
