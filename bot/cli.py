@@ -164,6 +164,7 @@ def run(config_path: str) -> None:
 
 
 def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
+    from jobs.deliver import DeliveryWorker
     from jobs.http import make_http_client
     from jobs.scheduler import Heartbeat, build_scheduler, run_until_stopped
 
@@ -171,10 +172,15 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
     sink = _sink(loaded, False)
     if not loaded.secrets.can_send:
         click.echo("Feishu credentials not set: cards are printed here instead of sent.", err=True)
-    server = chat = None
+    server = chat = listener = None
     heartbeat = Heartbeat()
+    if rt.engine.dialect.name == "postgresql":  # other replicas' rows wake this one's workers too
+        from bot.wakeup import Listener
+
+        listener = Listener(loaded.database_url).start()
+    delivery = DeliveryWorker(rt, sink).start()
     with make_http_client(loaded.config.scan) as http:
-        scheduler = build_scheduler(rt, http, sink, heartbeat)
+        scheduler = build_scheduler(rt, http, heartbeat)
         if not only_scans:
             from bot.readiness import database_problem
             from handlers.app import ChatOps
@@ -200,6 +206,9 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
                 server.stop()
             if chat is not None:
                 chat.close()
+            delivery.stop()
+            if listener is not None:
+                listener.stop()
             rt.close()
 
 

@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.feishu.events import MessageEvent, message_from_dict, message_to_dict
 from bot.models import InboxEvent
+from bot.outage import Outage
+from bot.wakeup import INBOX, SIGNALS
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-POLL_SECONDS = 2.0
+POLL_SECONDS = 2.0  # the fallback: a stored row wakes the worker at once (bot.wakeup)
 
 
 class CommandWorker:
@@ -31,7 +33,7 @@ class CommandWorker:
         self._handle = handle
         self._sessions = sessions
         self._clock = clock
-        self._wake = threading.Event()
+        self._wake = SIGNALS.subscribe(INBOX)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -97,12 +99,21 @@ class CommandWorker:
             session.execute(update(InboxEvent).where(InboxEvent.id == row_id).values(**values))
 
     def _run(self) -> None:
-        while True:
-            try:
-                self.drain()
-            except Exception:
-                log.exception("chat inbox: cannot read pending messages; will try again")
-            if self._stopping.is_set():
-                return
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
+        outage = Outage("chat inbox worker", log)
+        try:
+            while True:
+                pause = POLL_SECONDS
+                self._wake.clear()
+                try:
+                    self.drain()
+                    outage.ok()
+                except Exception as exc:
+                    pause = outage.failed(exc)
+                if self._stopping.is_set():
+                    return
+                if outage.cause is not None:
+                    self._stopping.wait(pause)  # during an outage, wake-ups do not shorten the backoff
+                else:
+                    self._wake.wait(pause)
+        finally:
+            SIGNALS.unsubscribe(INBOX, self._wake)

@@ -8,12 +8,13 @@ budget (bot.alerting.ratecap); over budget, a delivery is put back without count
 """
 import logging
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Protocol, TextIO
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.alerting import outbox, queries
 from bot.alerting.ratecap import reserve_send
@@ -22,10 +23,14 @@ from bot.cards.incident import render_incident_card
 from bot.cards.terminal import render_terminal
 from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
 from bot.models import Incident, IncidentMessage
+from bot.outage import Outage
 from bot.runtime import Runtime
+from bot.wakeup import OUTBOX, SIGNALS
 
 log = logging.getLogger(__name__)
 
+POLL_SECONDS = 2.0  # the fallback: a stored delivery wakes the worker at once (bot.wakeup)
+CLAIM_LIMIT = 50
 CARD_WAIT = timedelta(seconds=5)  # a thread reply or update whose card is still on its way looks again after this
 
 
@@ -74,17 +79,58 @@ class DeliverReport:
     next_due: datetime | None = None
 
 
-def deliver_due(rt: Runtime, sink: Sink, limit: int = 50, horizon: timedelta = timedelta(0)) -> DeliverReport:
+def deliver_due(rt: Runtime, sink: Sink, limit: int = CLAIM_LIMIT, horizon: timedelta = timedelta(0)) -> DeliverReport:
     """Send what is due now (or within `horizon`); transient failures retry with backoff, permanent ones stay failed."""
     report = DeliverReport()
     for d in outbox.claim_due(rt.sessions, rt.clock.now() + horizon, limit):
         try:
             outcome, shown = _attempt(rt, sink, d)
-        except Exception as exc:  # a bug or a database hiccup in one delivery must not stop the others
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone: stop the batch (the leases bring these back), the worker backs off
+        except Exception as exc:  # a bug in one delivery must not stop the others
             log.exception("delivery %s (%s) crashed", d.id, d.kind)
             outcome, shown = Retry(f"internal error: {type(exc).__name__}: {exc}"), None
         _record(rt, d, outcome, shown, report)
     return report
+
+
+class DeliveryWorker:
+    """Delivers as soon as a delivery is stored (bot.wakeup), when the next one falls due, or on the fallback
+    poll; an outage is logged once per cause with backoff, then "recovered"."""
+
+    def __init__(self, rt: Runtime, sink: Sink, poll: float = POLL_SECONDS, name: str = "deliver"):
+        self.rt, self.sink, self.poll = rt, sink, poll
+        self._wake = SIGNALS.subscribe(OUTBOX)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> "DeliveryWorker":
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        SIGNALS.unsubscribe(OUTBOX, self._wake)
+
+    def _run(self) -> None:
+        outage = Outage("delivery worker", log)
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                report = deliver_due(self.rt, self.sink)
+                outage.ok()
+            except Exception as exc:
+                self._stopping.wait(outage.failed(exc))
+                continue
+            if report.sent + report.retried + report.failed + report.deferred >= CLAIM_LIMIT:
+                continue  # a full batch: there may be more due right now
+            pause = self.poll
+            if report.next_due is not None:
+                pause = min(pause, max((report.next_due - self.rt.clock.now()).total_seconds(), 0.01))
+            self._wake.wait(pause)
 
 
 def drain(rt: Runtime, sink: Sink, horizon: timedelta, max_wait: float = 10.0,

@@ -1,4 +1,6 @@
-"""The APScheduler that runs the bot: one job per enabled source that is fetched, plus the delivery worker.
+"""The APScheduler that runs the bot: one job per enabled source that is fetched, and the periodic response jobs.
+
+The delivery worker is not a scheduled job: it is woken as soon as a delivery is stored (jobs.deliver).
 
 Each source job runs on the source's own interval with its jitter, has max_instances=1 (a source is
 never scanned twice at once) and coalesce=True (runs missed while busy or stopped collapse into one);
@@ -13,7 +15,6 @@ import time
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
-from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
@@ -24,7 +25,6 @@ from jobs.sources import FETCHERS
 
 log = logging.getLogger(__name__)
 
-DELIVER_EVERY = 2
 REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
@@ -49,7 +49,7 @@ class Heartbeat:
         return f"scheduler silent for {late:.0f} s" if late > self.STALE_AFTER else None
 
 
-def build_scheduler(rt: Runtime, http: Http, sink: Sink, heartbeat: Heartbeat | None = None) -> BackgroundScheduler:
+def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
     now = rt.clock.now()
@@ -59,8 +59,6 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink, heartbeat: Heartbeat | 
         scheduler.add_job(scan_source, "interval", args=(rt, spec, http), seconds=spec.interval,
                           jitter=spec.jitter, id=f"scan:{spec.name}", next_run_time=now,
                           name=f"scan {spec.name}")
-    scheduler.add_job(deliver_due, "interval", args=(rt, sink), seconds=DELIVER_EVERY, id="deliver",
-                      next_run_time=now, name="deliver")
     scheduler.add_job(remind_due, "interval", args=(rt,), seconds=REMIND_EVERY, id="remind",
                       next_run_time=now, name="remind unacknowledged incidents")
     scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",

@@ -9,7 +9,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Delivery
@@ -58,10 +58,11 @@ def short_key(text: str, length: int = 16) -> str:
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
-    """Lease up to `limit` due deliveries, oldest first."""
+    """Lease up to `limit` due deliveries: command replies first, then oldest first."""
     with sessions() as session, session.begin():
+        # the answer to a command goes before queued cards: someone is waiting for it
         stmt = (select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .order_by(Delivery.id).limit(limit))
+                .order_by(case((Delivery.kind == "reply", 0), else_=1), Delivery.id).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         rows = session.scalars(stmt).all()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.config import LoadedConfig
+from bot.config.references import brand_route_problems
 from bot.config.sources import FileSource, RssSource, WebhookSource
 
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -59,7 +60,7 @@ def environment_findings(loaded: LoadedConfig, env: dict[str, str] | None = None
     env = dict(os.environ) if env is None else env
     config = loaded.config
     level: Literal["error", "warning"] = "warning" if offline else "error"
-    found: list[Finding] = []
+    found = [Finding(path, reason) for path, reason in brand_route_problems(config)]
     for i, spec in enumerate(config.sources):
         where = f"sources[{i}]"
         if isinstance(spec, (RssSource, FileSource)) and spec.path is not None:

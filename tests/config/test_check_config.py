@@ -27,11 +27,9 @@ def test_every_unresolved_reference_is_reported_with_its_path():
     })
     paths = [p for p, _ in found]
     assert paths == ["sources[1].name", "brands[1].name", "alerting.routes.重大[1]", "alerting.routes.default[0]",
-                     "alerting.brand_routes.青橙", "alerting.brand_routes.星河.一般[0]", "scan.ops_chat",
-                     "response.digest.chat"]
+                     "alerting.brand_routes.星河.一般[0]", "scan.ops_chat", "response.digest.chat"]
     reasons = dict(found)
     assert reasons["sources[1].name"] == "source name 'a' is already used by sources[0].name"
-    assert "brand '青橙' is not one of brands[].name" in reasons["alerting.brand_routes.青橙"]
     assert "chat 'nowhere' is not defined under alerting.chats (crisis, ops)" == reasons["scan.ops_chat"]
 
 
@@ -58,6 +56,14 @@ def test_paths_environment_and_password_are_checked(tmp_path):
     assert found["sources[2].token_env"].reason.startswith("environment variable HOOK_TOKEN is not set")
     assert "VENDOR_KEY" in found["sources[3].headers.X-Api-Key"].reason
     assert "holds a password" in found["database.url"].reason
+
+
+def test_a_brand_route_for_an_unknown_brand_is_reported(tmp_path):
+    data = {"brands": [{"name": "星河"}], "alerting": {"chats": CHATS, "brand_routes": {"青橙": {"default": ["crisis"]},
+                                                                                    "星河": {"default": ["ops"]}}}}
+    found = {f.path: f.reason for f in _findings(tmp_path, data, env={})}
+    assert list(found) == ["alerting.brand_routes.青橙"]
+    assert found["alerting.brand_routes.青橙"].startswith("brand '青橙' is not one of brands[].name (星河)")
 
 
 def test_offline_makes_the_environment_warnings_but_not_the_password(tmp_path):

@@ -122,5 +122,5 @@ def test_the_scheduler_polls_it_every_five_minutes(rt):
 
     from jobs.scheduler import build_scheduler
 
-    job = build_scheduler(rt, None, None).get_job("follow-up")
+    job = build_scheduler(rt, None).get_job("follow-up")
     assert job.func is run_follow_ups and job.trigger.interval == timedelta(minutes=5)
