@@ -134,3 +134,6 @@ class Listener:
                     failing = cause
                 self._stop.wait(pause)
                 pause = min(pause * 2, 30.0)
+
+
+install()  # whoever imports this (the workers do) gets the hooks

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.feishu.events import MessageEvent, message_from_dict, message_to_dict
 from bot.models import InboxEvent
 from bot.outage import Outage
-from bot.wakeup import INBOX, SIGNALS
+from bot.wakeup import INBOX, SIGNALS, Signals
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,13 @@ POLL_SECONDS = 2.0  # the fallback: a stored row wakes the worker at once (bot.w
 
 class CommandWorker:
     def __init__(self, handle: Callable[[MessageEvent], object], sessions: sessionmaker[Session], clock: Clock,
-                 name: str = "chat-commands"):
+                 name: str = "chat-commands", signals: Signals | None = SIGNALS, poll: float = POLL_SECONDS):
         self._handle = handle
         self._sessions = sessions
         self._clock = clock
-        self._wake = SIGNALS.subscribe(INBOX)
+        # signals=None: polling only (the benchmark's baseline)
+        self._signals, self._poll = signals, poll
+        self._wake = signals.subscribe(INBOX) if signals is not None else threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -49,8 +51,7 @@ class CommandWorker:
                                        attempts=0, received_at=self._clock.now()))
         except IntegrityError:
             log.info("message event %s is already in the inbox: redelivery ignored", event.event_id)
-            return
-        self._wake.set()
+        # the commit woke the worker (bot.wakeup)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the pending messages, then stop."""
@@ -102,7 +103,7 @@ class CommandWorker:
         outage = Outage("chat inbox worker", log)
         try:
             while True:
-                pause = POLL_SECONDS
+                pause = self._poll
                 self._wake.clear()
                 try:
                     self.drain()
@@ -116,4 +117,5 @@ class CommandWorker:
                 else:
                     self._wake.wait(pause)
         finally:
-            SIGNALS.unsubscribe(INBOX, self._wake)
+            if self._signals is not None:
+                self._signals.unsubscribe(INBOX, self._wake)

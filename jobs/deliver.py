@@ -25,7 +25,7 @@ from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
 from bot.models import Incident, IncidentMessage
 from bot.outage import Outage
 from bot.runtime import Runtime
-from bot.wakeup import OUTBOX, SIGNALS
+from bot.wakeup import OUTBOX, SIGNALS, Signals
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +98,12 @@ class DeliveryWorker:
     """Delivers as soon as a delivery is stored (bot.wakeup), when the next one falls due, or on the fallback
     poll; an outage is logged once per cause with backoff, then "recovered"."""
 
-    def __init__(self, rt: Runtime, sink: Sink, poll: float = POLL_SECONDS, name: str = "deliver"):
+    def __init__(self, rt: Runtime, sink: Sink, poll: float = POLL_SECONDS, name: str = "deliver",
+                 signals: Signals | None = SIGNALS):
         self.rt, self.sink, self.poll = rt, sink, poll
-        self._wake = SIGNALS.subscribe(OUTBOX)
+        # signals=None: polling only (the benchmark's baseline)
+        self._signals = signals
+        self._wake = signals.subscribe(OUTBOX) if signals is not None else threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -113,7 +116,8 @@ class DeliveryWorker:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
-        SIGNALS.unsubscribe(OUTBOX, self._wake)
+        if self._signals is not None:
+            self._signals.unsubscribe(OUTBOX, self._wake)
 
     def _run(self) -> None:
         outage = Outage("delivery worker", log)
