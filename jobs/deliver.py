@@ -96,26 +96,33 @@ def deliver_due(rt: Runtime, sink: Sink, limit: int = CLAIM_LIMIT, horizon: time
 
 class DeliveryWorker:
     """Delivers as soon as a delivery is stored (bot.wakeup), when the next one falls due, or on the fallback
-    poll; an outage is logged once per cause with backoff, then "recovered"."""
+    poll; an outage is logged once per cause with backoff, then "recovered".
+
+    `threads` senders claim small batches each, so one slow send (Feishu answers in up to seconds) does not hold
+    up the replies behind it; the claim's lease keeps them from taking the same row.
+    """
 
     def __init__(self, rt: Runtime, sink: Sink, poll: float = POLL_SECONDS, name: str = "deliver",
-                 signals: Signals | None = SIGNALS):
+                 signals: Signals | None = SIGNALS, threads: int = 2, batch: int = 10):
         self.rt, self.sink, self.poll = rt, sink, poll
         # signals=None: polling only (the benchmark's baseline)
         self._signals = signals
         self._wake = signals.subscribe(OUTBOX) if signals is not None else threading.Event()
+        self.batch = batch
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._threads = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True) for i in range(threads)]
 
     def start(self) -> "DeliveryWorker":
-        self._thread.start()
+        for t in self._threads:
+            t.start()
         return self
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout)
         if self._signals is not None:
             self._signals.unsubscribe(OUTBOX, self._wake)
 
@@ -124,12 +131,12 @@ class DeliveryWorker:
         while not self._stopping.is_set():
             self._wake.clear()
             try:
-                report = deliver_due(self.rt, self.sink)
+                report = deliver_due(self.rt, self.sink, limit=self.batch)
                 outage.ok()
             except Exception as exc:
                 self._stopping.wait(outage.failed(exc))
                 continue
-            if report.sent + report.retried + report.failed + report.deferred >= CLAIM_LIMIT:
+            if report.sent + report.retried + report.failed + report.deferred >= self.batch:
                 continue  # a full batch: there may be more due right now
             pause = self.poll
             if report.next_due is not None:
