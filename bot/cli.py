@@ -282,7 +282,7 @@ def deliveries(config_path: str, status: str, limit: int) -> None:
 @_config_option
 def sources(config_path: str) -> None:
     """The sources and their health: last success, last error, consecutive failures, items fetched."""
-    from jobs.source_health import health_table, render_health
+    from bot.sources.health import health_table, render_health
 
     rt = _runtime(_load(config_path))
     with rt.sessions() as session:

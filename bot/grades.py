@@ -42,3 +42,8 @@ class Grade(StrEnum):
 
 
 _RANK = {Grade.MINOR: 1, Grade.MODERATE: 2, Grade.MAJOR: 3}
+
+
+def rank(grade: str | None) -> int:
+    """The rank of a stored grade (0 for none): 轻微 1, 一般 2, 重大 3."""
+    return Grade(grade).rank if grade else 0

@@ -23,7 +23,7 @@ def build_registry(actions: IncidentActions) -> Registry:
     incident_commands.register(registry, actions)
     status_commands.register(registry, actions.config)
     drill_commands.register(registry, actions.config)
-    silence_commands.register(registry, actions.team)
+    silence_commands.register(registry, actions.team, actions.config)
     help.register(registry)
     return registry
 

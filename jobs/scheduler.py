@@ -20,6 +20,7 @@ from bot.runtime import Runtime
 from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
+from jobs.silences import release_silences
 from jobs.follow_up import run_follow_ups
 from jobs.http import Http
 from jobs.scan import scan_source
@@ -73,6 +74,7 @@ def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None,
                name=f"scan {spec.name}")
     shared("remind", REMIND_EVERY, remind_due, rt, name="remind unacknowledged incidents")
     shared("escalate", ESCALATE_EVERY, run_escalations, rt, name="escalate missed response deadlines")
+    shared("silences", ESCALATE_EVERY, release_silences, rt, name="release what ended silences held back")
     if rt.config.response.follow_up.enabled:  # each update is once per follow_up interval; this only polls
         shared("follow-up", FOLLOW_UP_EVERY, run_follow_ups, rt, name="follow-up updates and resurgence")
     if heartbeat is not None:

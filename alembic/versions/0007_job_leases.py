@@ -1,7 +1,7 @@
 """job leases: replicas share periodic jobs
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import bot.db
 
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

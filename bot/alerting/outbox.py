@@ -1,17 +1,17 @@
-"""The outbox: enqueue messages in the caller's transaction, claim due ones, record what happened.
+"""The outbox, worker side: claim due deliveries, record what happened (rows are written only by
+`bot.alerting.pipeline`).
 
 A claim is a short transaction that leases rows (moves `next_attempt_at` past the lease and counts the
 attempt), so a worker that dies mid-send leaves them due again later; the delivery `uuid`, sent to
 Feishu, makes that resend harmless. On PostgreSQL the claim skips rows another worker holds.
 """
-import hashlib
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerting.kinds import Outbound
 from bot.models import Delivery
 
 LEASE = timedelta(seconds=60)
@@ -34,35 +34,12 @@ class Claimed:
     attempts: int
 
 
-def enqueue(session: Session, *, kind: str, chat_id: str | None, msg_type: str, payload: dict, now: datetime,
-            incident_id: int | None = None, item_id: int | None = None, reply_to: str | None = None,
-            key: str | None = None, due: datetime | None = None) -> Delivery:
-    """Add a message to send (at `due`, default now), in the caller's transaction; `key` becomes its stable uuid."""
-    row = Delivery(uuid=key or uuidlib.uuid4().hex, kind=kind, chat_id=chat_id, msg_type=msg_type,
-                   payload=payload, incident_id=incident_id, item_id=item_id, reply_to=reply_to,
-                   status="pending", attempts=0, next_attempt_at=due or now, created_at=now)
-    session.add(row)
-    return row
-
-
-def enqueue_once(session: Session, *, key: str, **fields) -> Delivery | None:
-    """Like `enqueue`, unless a delivery with this key exists already (then None): one card per chat, etc."""
-    if session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None:
-        return None
-    return enqueue(session, key=key, **fields)
-
-
-def short_key(text: str, length: int = 16) -> str:
-    """A short stable digest of e.g. a chat id, to build delivery keys that fit the uuid column (50)."""
-    return hashlib.sha1(text.encode()).hexdigest()[:length]
-
-
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
     """Lease up to `limit` due deliveries: command replies first, then oldest first."""
     with sessions() as session, session.begin():
         # the answer to a command goes before queued cards: someone is waiting for it
         stmt = (select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .order_by(case((Delivery.kind == "reply", 0), else_=1), Delivery.id).limit(limit))
+                .order_by(case((Delivery.kind == Outbound.COMMAND_REPLY.value, 0), else_=1), Delivery.id).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         rows = session.scalars(stmt).all()
@@ -108,6 +85,13 @@ def defer(session: Session, delivery_id: int, until: datetime, reason: str | Non
     row.next_attempt_at = until
     if reason:
         row.last_error = reason
+    return row
+
+
+def mark_dropped(session: Session, delivery_id: int, status: str, reason: str) -> Delivery:
+    """Withdrawn (no longer routed, nowhere to reply) or held by a silence: not sent, and not a failure."""
+    row = session.get(Delivery, delivery_id)
+    row.status, row.last_error = status, reason
     return row
 
 

@@ -63,7 +63,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
     """Analyse freshly stored items (flushed, in the caller's transaction), group them and alert."""
     result = Accepted()
     analyzer = analyzer_for(config)
-    store = DbIncidentStore(session, config.analysis.grading, now)
+    store = DbIncidentStore(session, config.analysis.grading, now,
+                            timedelta(hours=config.analysis.clustering.window_hours))
     authority = _authority(config, source_name)
     for row in items:
         seen = row.published_at or row.fetched_at
@@ -80,6 +81,10 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                               engagement=doc.metrics.engagement, negative=a.negative, regulators=a.regulators)
         incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash, graded), store,
                                         config.analysis.clustering)
+        if incident_id is None:
+            log.info("item %s (%s) is older than the open incident of its event by more than the window: "
+                     "kept, not grouped", row.id, seen)
+            continue
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
         incident = session.get(Incident, incident_id)

@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import create_engine
 
 from bot.alerting import outbox
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
 from bot.db import make_session_factory, transaction
 from bot.feishu.client import FeishuClient
 from bot.wakeup import INBOX, OUTBOX, Listener, Signals
@@ -17,21 +19,22 @@ from tests.handlers.conftest import post, wait_for
 NO_POLL = 3600.0  # the fallback poll is out of reach: only a wake-up can explain a prompt delivery
 
 
-def _reply_row(rt, text: str = "hi", reply_to: str = "om_root"):
+def _queue(rt, kind: Outbound, text: str, **kw) -> int:
     with transaction(rt.sessions) as s:
-        row = outbox.enqueue(s, kind="reply", chat_id="oc_crisis", msg_type="text", payload={"text": text},
-                             now=rt.clock.now(), reply_to=reply_to)
+        [row] = submit(s, rt.config, Outgoing(kind, chats=("oc_crisis",), text=text, key=(text,), **kw), rt.clock.now())
         s.flush()
         return row.id
+
+
+def _reply_row(rt, text: str = "hi", reply_to: str = "om_root") -> int:
+    return _queue(rt, Outbound.COMMAND_REPLY, text, reply_to=reply_to)
 
 
 def test_a_stored_delivery_wakes_the_delivery_worker(chat_rt, client, feishu):
     worker = DeliveryWorker(chat_rt, client, poll=NO_POLL).start()
     try:
         time.sleep(0.2)  # the worker has done its first pass and is waiting
-        with transaction(chat_rt.sessions) as s:
-            outbox.enqueue(s, kind="message", chat_id="oc_crisis", msg_type="text", payload={"text": "wake up"},
-                           now=chat_rt.clock.now())
+        _queue(chat_rt, Outbound.OPS_NOTICE, "wake up")
         wait_for(lambda: any("wake up" in m.text for m in feishu.in_chat("oc_crisis")), timeout=5)
     finally:
         worker.stop()
@@ -52,13 +55,11 @@ def test_a_command_is_answered_without_waiting_for_a_poll(intake, chat_rt, clien
 
 
 def test_replies_are_claimed_before_queued_cards(chat_rt):
-    with transaction(chat_rt.sessions) as s:
-        for i in range(30):
-            outbox.enqueue(s, kind="message", chat_id="oc_crisis", msg_type="text", payload={"text": f"card {i}"},
-                           now=chat_rt.clock.now())
+    for i in range(30):
+        _queue(chat_rt, Outbound.OPS_NOTICE, f"notice {i}")
     reply_id = _reply_row(chat_rt)
     claimed = outbox.claim_due(chat_rt.sessions, chat_rt.clock.now(), limit=5)
-    assert claimed[0].id == reply_id and [c.kind for c in claimed[1:]] == ["message"] * 4
+    assert claimed[0].id == reply_id and [c.kind for c in claimed[1:]] == ["ops_notice"] * 4
     assert [c.id for c in claimed[1:]] == sorted(c.id for c in claimed[1:])  # then oldest first
 
 
@@ -69,8 +70,7 @@ def test_a_rolled_back_row_wakes_nobody(chat_rt):
     try:
         with pytest.raises(RuntimeError):
             with transaction(chat_rt.sessions) as s:
-                outbox.enqueue(s, kind="message", chat_id="oc_x", msg_type="text", payload={"text": "x"},
-                               now=chat_rt.clock.now())
+                submit(s, chat_rt.config, Outgoing(Outbound.OPS_NOTICE, chats=("oc_x",), text="x"), chat_rt.clock.now())
                 s.flush()
                 raise RuntimeError("changed my mind")
         assert not ev.is_set()
@@ -91,7 +91,8 @@ def test_rows_written_elsewhere_wake_a_listener_through_postgresql(chat_rt):
         time.sleep(0.1)
         out.clear(), inbox.clear()
         other = create_engine(chat_rt.loaded.database_url)  # as another replica would write it
-        _reply_row(type("Rt", (), {"sessions": make_session_factory(other), "clock": chat_rt.clock})())
+        _reply_row(type("Rt", (), {"sessions": make_session_factory(other), "clock": chat_rt.clock,
+                                   "config": chat_rt.config})())
         assert out.wait(5) and not inbox.is_set()
         other.dispose()
     finally:
