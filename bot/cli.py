@@ -154,6 +154,9 @@ def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
         click.echo(f"{r.source}: {status}", err=True)
     click.echo(f"cards: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed"
                + (" (dry run: nothing stored)" if dry_run else ""), err=True)
+    if reports and all(r.error for r in reports):
+        click.echo("every source failed", err=True)
+        sys.exit(1)
 
 
 @main.command("run")

@@ -1,5 +1,6 @@
 """Calm under outage: a loop that keeps failing logs one line per cause, backs off, and says when it recovered."""
 import logging
+import threading
 import time
 
 
@@ -10,8 +11,9 @@ def cause_of(exc: BaseException) -> str:
 
 
 class Outage:
-    """For one worker loop: `failed(exc)` logs a new cause once and returns how long to pause (doubling up to
-    `cap`); `ok()` logs "recovered" (with how long it lasted) after a failure and resets the pause."""
+    """For one worker loop (or one kind of call): `failed(exc)` / `note(cause)` log a new cause once and return
+    how long to pause (doubling up to `cap`); `ok()` logs "recovered" (with how long it lasted) after a
+    failure and resets the pause. Thread-safe."""
 
     def __init__(self, what: str, log: logging.Logger, first_pause: float = 1.0, cap: float = 30.0):
         self.what, self.log = what, log
@@ -20,22 +22,27 @@ class Outage:
         self.since: float | None = None
         self.pause = first_pause
         self.failures = 0
+        self._lock = threading.Lock()
 
     def failed(self, exc: BaseException) -> float:
-        cause = cause_of(exc)
-        self.failures += 1
-        if self.since is None:
-            self.since = time.monotonic()
-        if cause != self.cause:
-            self.log.warning("%s failing: %s; retrying with backoff", self.what, cause)
-            self.log.debug("%s: the failure in full", self.what, exc_info=exc)
-            self.cause = cause
-        pause = self.pause
-        self.pause = min(self.pause * 2, self.cap)
-        return pause
+        self.log.debug("%s: the failure in full", self.what, exc_info=exc)
+        return self.note(cause_of(exc))
+
+    def note(self, cause: str) -> float:
+        with self._lock:
+            self.failures += 1
+            if self.since is None:
+                self.since = time.monotonic()
+            if cause != self.cause:
+                self.log.warning("%s failing: %s; retrying with backoff", self.what, cause)
+                self.cause = cause
+            pause = self.pause
+            self.pause = min(self.pause * 2, self.cap)
+            return pause
 
     def ok(self) -> None:
-        if self.since is not None:
-            self.log.info("%s recovered after %.0f s (%d failed attempts; last: %s)", self.what,
-                          time.monotonic() - self.since, self.failures, self.cause)
-        self.cause, self.since, self.pause, self.failures = None, None, self.first_pause, 0
+        with self._lock:
+            if self.since is not None:
+                self.log.info("%s recovered after %.0f s (%d failed attempts; last: %s)", self.what,
+                              time.monotonic() - self.since, self.failures, self.cause)
+            self.cause, self.since, self.pause, self.failures = None, None, self.first_pause, 0

@@ -9,6 +9,7 @@ carries the delivery uuid, so a resend after a crash or a lease expiry cannot po
 spend its budget (bot.alerting.ratecap); over budget, a delivery is put back without counting an attempt.
 """
 import logging
+import re
 import sys
 import threading
 import time
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0  # the fallback: a stored delivery wakes the worker at once (bot.wakeup)
 CLAIM_LIMIT = 50
+SENDS = Outage("sending to Feishu", log)  # Feishu down, rate limited, token trouble: logged once per cause
 CARD_WAIT = timedelta(seconds=5)  # a thread reply or update whose card is still on its way looks again after this
 
 
@@ -304,10 +306,13 @@ def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred | 
                 if shown is not None:
                     row.payload = {**row.payload, "item_count": shown}
             report.sent += 1
+            SENDS.ok()
         elif isinstance(result, Retry):
             row = outbox.mark_retry(session, d.id, result.reason, now, result.after)
-            log.warning("delivery %s (%s) to %s: %s (attempt %d%s)", d.id, d.kind, d.chat_id, result.reason,
-                        d.attempts, ", giving up" if row.status == "failed" else ", will retry")
+            SENDS.note(re.sub(r",? ?log id [^)]*", "", result.reason))  # one line per cause, not per delivery
+            log.log(logging.WARNING if row.status == "failed" else logging.DEBUG,
+                    "delivery %s (%s) to %s: %s (attempt %d%s)", d.id, d.kind, d.chat_id, result.reason,
+                    d.attempts, ", giving up" if row.status == "failed" else ", will retry")
             report.retried += row.status != "failed"
             report.failed += row.status == "failed"
         else:

@@ -57,15 +57,25 @@ def normalise_entries(spec: SourceBase, entries: list[RawEntry | None], now: dat
 
 
 def ingest(session: Session, rt: Runtime, spec: SourceBase, items: list[NormalisedItem], now: datetime,
-           report: ScanReport) -> Source:
-    """Store the new items, hand them to the incident intake and mark the source healthy, in `session`'s
-    transaction; returns the source's row for the caller's own bookkeeping."""
+           report: ScanReport, healthy: bool = True) -> Source:
+    """Store the new items, hand them to the incident intake and (when `healthy`) mark the source healthy, in
+    `session`'s transaction; returns the source's row for the caller's own bookkeeping."""
     row = source_row(session, spec.name, spec.kind, spec.platform, now)
     stored = store_items(session, row, items, spec.authority)
     report.new = len(stored)
     report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
-    record_success(session, rt.config, row, now, report.new)
+    if healthy:
+        record_success(session, rt.config, row, now, report.new)
     return row
+
+
+def unhealthy(result: FetchResult, report: ScanReport, usable: int) -> str | None:
+    """Why a fetch that returned counts as a failure anyway: a malformed document, or entries none of which
+    is usable (a feed whose format changed under us must not look healthy forever)."""
+    if report.fetched and not usable:
+        first = report.rejected[0][1] if report.rejected else "unusable"
+        return f"{report.fetched} entries, none usable (first: {first})"
+    return result.malformed
 
 
 def ingest_records(rt: Runtime, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
@@ -105,12 +115,14 @@ def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
             log.warning("source %s: %s", spec.name, problem)
         report.problems, report.fetched = list(result.problems), len(result.entries)
         items = normalise_entries(spec, result.entries, now, report)
-        with rt.sessions() as session, session.begin():
-            row = ingest(session, rt, spec, items, now, report)
+        problem = unhealthy(result, report, len(items))
+        with rt.sessions() as session, session.begin():  # what is usable is kept even when the source is unwell
+            row = ingest(session, rt, spec, items, now, report, healthy=problem is None)
             if not result.not_modified:
                 row.etag, row.last_modified = result.etag, result.last_modified
             if result.cursor is not None:
                 row.cursor = result.cursor
+        report.error = problem
     except SourceError as exc:
         report.error = exc.reason
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process
