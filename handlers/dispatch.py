@@ -163,7 +163,7 @@ class Dispatcher:
             guess = self.registry.suggest(word)
             hint = f"你是不是想用 {guess.usage}？" if guess else ""
             return Reply.refused(f"不认识的指令「{word}」。{hint}发送 /help 查看全部指令。")
-        refusal = authorise(turn.member, spec.min_role, f"使用 /{spec.name}")
+        refusal = authorise(turn.member, spec.min_role, f"使用 /{spec.name}", self._context(turn).actor.open_id)
         if refusal is not None:
             return refusal
         ctx = self._context(turn)

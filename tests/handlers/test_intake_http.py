@@ -213,3 +213,15 @@ def test_a_non_ascii_signature_is_refused_not_a_crash(intake):
         s.sendall(request)
         answer = s.recv(65536)
     assert answer.startswith(b"HTTP/1.1 401")
+
+
+def test_whoami_answers_open_id_and_chat_id_and_a_stranger_is_told_theirs(intake, chat_rt):
+    server, _ = intake
+    assert post(server, message_event("/whoami", message_id="om_who1", chat_id="oc_room42")).status_code == 200
+    answer = _reply_to(chat_rt, "om_who1")
+    assert "你的 open_id：ou_zhang" in answer and "本群 chat_id：oc_room42" in answer and "张三" in answer
+    post(server, message_event("/ack 1", sender="ou_stranger9", message_id="om_who2"))
+    refusal = _reply_to(chat_rt, "om_who2")
+    assert "不在值班团队名单中" in refusal and "ou_stranger9" in refusal
+    post(server, message_event("/whoami", sender="ou_stranger9", message_id="om_who3"))
+    assert "ou_stranger9" in _reply_to(chat_rt, "om_who3")
