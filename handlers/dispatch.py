@@ -205,7 +205,8 @@ class Dispatcher:
         """The answer in the command's thread: the card when there is one (/status, /report), else the text."""
         submit(session, self.rt.config, Outgoing(
             Outbound.COMMAND_REPLY, chats=(event.chat_id,), reply_to=event.message_id, key=(event.event_id,),
-            card=reply.card or None, text=None if reply.card else reply.text), self.rt.clock.now())
+            card=reply.card or None, text=None if reply.card else reply.text,
+            meta={"event_id": event.event_id}), self.rt.clock.now())  # for the event → reply latency metric
 
 
 def _first_time(session: Session, event_id: str, now: datetime, kind: str = "message") -> bool:

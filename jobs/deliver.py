@@ -27,7 +27,8 @@ from bot.alerting.views import build_incident_view
 from bot.cards.incident import render_incident_card
 from bot.cards.terminal import render_terminal
 from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
-from bot.models import Delivery, Incident, IncidentMessage
+from bot.models import Delivery, InboxEvent, Incident, IncidentMessage
+from bot import metrics
 from bot.outage import Outage
 from bot.runtime import Runtime
 from bot.wakeup import OUTBOX, SIGNALS, Signals
@@ -290,7 +291,13 @@ def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Defe
 def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred | Dropped, shown: int | None,
             report: DeliverReport) -> None:
     now = rt.clock.now()
+    outcome = {Deferred: "deferred", Dropped: "dropped", Sent: "sent", Retry: "retry"}.get(type(result), "failed")
+    metrics.DELIVERIES.labels(d.kind, outcome).inc()
     with rt.sessions() as session, session.begin():
+        if isinstance(result, Sent) and d.kind == Outbound.COMMAND_REPLY and d.payload.get("event_id"):
+            asked = session.scalar(select(InboxEvent.received_at).where(InboxEvent.event_id == d.payload["event_id"]))
+            if asked is not None:
+                metrics.REPLY_SECONDS.observe(max((now - asked).total_seconds(), 0.0))
         if isinstance(result, Deferred):
             outbox.defer(session, d.id, result.until, result.reason)
             report.deferred += 1

@@ -5,12 +5,14 @@ Every other path that stores items (the push webhook, `yuqing import`) goes thro
 """
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import accept_items
@@ -61,9 +63,12 @@ def ingest(session: Session, rt: Runtime, spec: SourceBase, items: list[Normalis
     """Store the new items, hand them to the incident intake and (when `healthy`) mark the source healthy, in
     `session`'s transaction; returns the source's row for the caller's own bookkeeping."""
     row = source_row(session, spec.name, spec.kind, spec.platform, now)
+    started = time.perf_counter()
     stored = store_items(session, row, items, spec.authority)
     report.new = len(stored)
     report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
+    metrics.ANALYSIS_SECONDS.inc(time.perf_counter() - started)
+    metrics.ITEMS_ANALYSED.inc(len(stored))
     if healthy:
         record_success(session, rt.config, row, now, report.new)
     return row
@@ -107,6 +112,14 @@ def _fetch(rt: Runtime, spec: SourceBase, http: Http, now: datetime) -> FetchRes
 
 def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     """Scan one source once; failures are logged and recorded in its health, never raised."""
+    started = time.perf_counter()
+    try:
+        return _scan(rt, spec, http)
+    finally:
+        metrics.SCAN_SECONDS.labels(spec.name).observe(time.perf_counter() - started)
+
+
+def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     report = ScanReport(spec.name)
     now = rt.clock.now()
     try:
@@ -128,6 +141,9 @@ def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process
         log.exception("source %s: scan failed", spec.name)
         report.error = f"internal error: {type(exc).__name__}: {exc}"
+    metrics.ITEMS_FETCHED.labels(spec.name).inc(report.fetched)
+    metrics.ITEMS_STORED.labels(spec.name).inc(report.new)
+    metrics.SCANS.labels(spec.name, "failed" if report.error else "ok").inc()
     if report.error:
         log.warning("source %s: %s", spec.name, report.error)
         _record_failure(rt, spec, report.error)
