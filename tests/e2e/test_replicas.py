@@ -88,8 +88,10 @@ def test_three_replicas_share_sources_and_survive_kill_9(scratch_pg, sources, tm
     elapsed = time.monotonic() - started
     for name in FAST:
         at = sorted(r["at"] for r in sources.requests if r["path"] == f"/{name}")
-        gaps = [b - a for a, b in zip(at, at[1:])]
-        print(f"{name}: {len(at)} fetches, gaps {[round(g, 1) for g in gaps]}")
+        # the victim may have died inside this source's run too (fetched, not yet committed): that run is redone
+        # once its lease lapses, which is the one gap allowed to be short
+        gaps = [b - a for a, b in zip(at, at[1:]) if not a < killed_at < b]
+        print(f"{name}: {len(at)} fetches at {[round(t - started, 1) for t in at]} (kill at {killed_at - started:.1f})")
         assert len(at) >= 3 and min(gaps) >= INTERVAL - 1, (name, gaps)  # once per interval, never twice
         assert len(at) <= elapsed / INTERVAL + 1
     assert leases["remind"].runs <= 3 and leases["escalate"].runs <= 5  # 60 s and 30 s periods, fleet-wide
