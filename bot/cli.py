@@ -48,13 +48,13 @@ def _runtime(loaded: LoadedConfig):
 def _sink(loaded: LoadedConfig, dry_run: bool):
     from jobs.deliver import TerminalSink
 
-    credentials = loaded.secrets.credentials()
-    if dry_run or credentials is None:
+    if dry_run or not loaded.secrets.can_send:
         return TerminalSink()
     from bot.feishu.client import FeishuClient
 
     fs = loaded.config.feishu
-    return FeishuClient(*credentials, fs.domain, fs.timeout)
+    app_id, app_secret = loaded.secrets.credentials()
+    return FeishuClient(app_id, app_secret, fs.domain, fs.timeout)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -262,7 +262,9 @@ def report(config_path: str, incident_id: int, fmt: str, output: Path | None) ->
 
 @main.command("deliveries")
 @_config_option
-@click.option("--status", type=click.Choice(["failed", "pending", "sent", "all"]), default="failed", show_default=True)
+@click.option("--status", type=click.Choice(["failed", "pending", "sent", "held", "withdrawn", "all"]),
+              default="failed", show_default=True,
+              help="held: silenced; withdrawn: cards the grade routed away, replies with no card to go under")
 @click.option("--limit", default=50, show_default=True)
 def deliveries(config_path: str, status: str, limit: int) -> None:
     """List outbox deliveries (by default the ones that failed for good, with their error)."""

@@ -13,7 +13,7 @@ from handlers.intake_http import HttpIntake
 from handlers.registry import Registry
 from handlers.worker import CommandWorker
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the long connection loads the SDK's websocket client only when it is used
     from handlers.intake_ws import WsIntake
 
 
@@ -55,11 +55,11 @@ class ChatOps:
         """Start the message worker, and the long connection when feishu.event_mode is ws."""
         self.worker.start()
         secrets = self.rt.loaded.secrets
-        credentials = secrets.credentials()
-        if self.rt.config.feishu.event_mode == "ws" and credentials is not None:
+        if self.rt.config.feishu.event_mode == "ws" and secrets.can_send:
             from handlers.intake_ws import WsIntake
 
-            self.ws = WsIntake(*credentials, self.rt.config.feishu.domain, self.dispatcher, self.worker).start()
+            app_id, app_secret = secrets.credentials()
+            self.ws = WsIntake(app_id, app_secret, self.rt.config.feishu.domain, self.dispatcher, self.worker).start()
         return self
 
     def routes(self) -> list[Route]:

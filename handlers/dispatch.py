@@ -85,6 +85,8 @@ def thread_incident(turn: Turn) -> None:
 def command_text(turn: Turn) -> None:
     """Keep only messages addressed to the bot (an @mention of it, a leading slash, or a private chat)."""
     ev = turn.event
+    if not isinstance(ev, MessageEvent):
+        return
     bots = [m for m in ev.mentions if m.is_bot]
     if not bots and ev.mentions and not any(m.is_bot for m in ev.mentions) and ev.text.lstrip().startswith(
             ev.mentions[0].key):

@@ -224,7 +224,7 @@ def _attempt(rt: Runtime, sink: Sink, d: outbox.Claimed) -> tuple[DeliveryResult
         rendered = _render(rt, d.incident_id) if d.incident_id else None
         if rendered is None:
             return Failed(f"incident {d.incident_id} not found"), None
-        return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, "interactive", rendered[0], d.uuid), rendered[1]
+        return _spend(rt, sink, d.chat) or sink.send(d.chat, "interactive", rendered[0], d.uuid), rendered[1]
     if transport is Transport.PATCH:
         return _update(rt, sink, d), None
     if transport is Transport.THREAD:
@@ -232,8 +232,8 @@ def _attempt(rt: Runtime, sink: Sink, d: outbox.Claimed) -> tuple[DeliveryResult
     if transport is Transport.URGENT:
         return _urgent(rt, sink, d), None
     if transport is Transport.REPLY:  # chat-ops: the answer to a command, in the command's thread
-        return _spend(rt, sink, d.chat_id) or sink.reply(d.reply_to, d.msg_type, _content(d), d.uuid), None
-    return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, d.msg_type, _content(d), d.uuid), None
+        return _spend(rt, sink, d.chat) or sink.reply(d.parent, d.msg_type, _content(d), d.uuid), None
+    return _spend(rt, sink, d.chat) or sink.send(d.chat, d.msg_type, _content(d), d.uuid), None
 
 
 def _card_still_coming(rt: Runtime, incident_id: int, chat_id: str | None) -> Deferred | None:
@@ -248,13 +248,13 @@ def _card_still_coming(rt: Runtime, incident_id: int, chat_id: str | None) -> De
 
 def _reply(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred | Dropped:
     with rt.sessions() as session:
-        message_id = queries.posted_cards(session, d.incident_id).get(d.chat_id)
+        message_id = queries.posted_cards(session, d.incident).get(d.chat)
     if message_id is None:
         if d.payload.get("standalone"):  # e.g. an escalation before any card: a message of its own
-            return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, d.msg_type, _content(d), d.uuid)
-        return _card_still_coming(rt, d.incident_id, d.chat_id) or Dropped(
+            return _spend(rt, sink, d.chat) or sink.send(d.chat, d.msg_type, _content(d), d.uuid)
+        return _card_still_coming(rt, d.incident, d.chat) or Dropped(
             pipeline.WITHDRAWN, f"incident {d.incident_id} has no card in {d.chat_id} to reply to")
-    return _spend(rt, sink, d.chat_id) or sink.reply(message_id, d.msg_type, _content(d), d.uuid)
+    return _spend(rt, sink, d.chat) or sink.reply(message_id, d.msg_type, _content(d), d.uuid)
 
 
 def _urgent(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred | Dropped:
@@ -273,10 +273,10 @@ def _urgent(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Defe
 
 def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred | Dropped:
     with rt.sessions() as session:
-        posted = queries.posted_cards(session, d.incident_id)
+        posted = queries.posted_cards(session, d.incident)
     if not posted:
-        return _card_still_coming(rt, d.incident_id, None) or Sent("")
-    rendered = _render(rt, d.incident_id)
+        return _card_still_coming(rt, d.incident, None) or Sent("")
+    rendered = _render(rt, d.incident)
     if rendered is None:
         return Failed(f"incident {d.incident_id} not found")
     results = {chat: sink.patch(mid, rendered[0]) for chat, mid in posted.items()}
@@ -309,7 +309,7 @@ def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred | 
         elif isinstance(result, Sent):
             row = outbox.mark_sent(session, d.id, result.message_id, now)
             if d.kind == Outbound.INCIDENT_CARD and d.incident_id is not None:
-                _remember_card(session, d.incident_id, d.chat_id, result.message_id, now)
+                _remember_card(session, d.incident_id, d.chat, result.message_id, now)
                 if shown is not None:
                     row.payload = {**row.payload, "item_count": shown}
             report.sent += 1

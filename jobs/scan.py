@@ -124,8 +124,8 @@ def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     now = rt.clock.now()
     try:
         result = _fetch(rt, spec, http, now)
-        for problem in result.problems:
-            log.warning("source %s: %s", spec.name, problem)
+        for note in result.problems:
+            log.warning("source %s: %s", spec.name, note)
         report.problems, report.fetched = list(result.problems), len(result.entries)
         items = normalise_entries(spec, result.entries, now, report)
         problem = unhealthy(result, report, len(items))

@@ -26,6 +26,9 @@ GIVE_UP_AFTER = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Claimed:
+    """A leased delivery. `chat_id` is set for every kind but card updates, `incident_id` for those about an
+    incident, `reply_to` for command replies: `.chat` and `.incident` read them where the kind needs them."""
+
     id: int
     uuid: str
     kind: str
@@ -35,6 +38,24 @@ class Claimed:
     payload: dict
     incident_id: int | None
     attempts: int
+
+    @property
+    def chat(self) -> str:
+        if self.chat_id is None:
+            raise ValueError(f"delivery {self.id} ({self.kind}) has no chat")
+        return self.chat_id
+
+    @property
+    def incident(self) -> int:
+        if self.incident_id is None:
+            raise ValueError(f"delivery {self.id} ({self.kind}) is about no incident")
+        return self.incident_id
+
+    @property
+    def parent(self) -> str:
+        if self.reply_to is None:
+            raise ValueError(f"delivery {self.id} ({self.kind}) replies to no message")
+        return self.reply_to
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
@@ -55,20 +76,27 @@ def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -
         return claimed
 
 
+def _row(session: Session, delivery_id: int) -> Delivery:
+    row = session.get(Delivery, delivery_id)
+    if row is None:
+        raise LookupError(f"delivery {delivery_id} is not in the outbox")
+    return row
+
+
 def backoff(attempts: int) -> timedelta:
     """Exponential backoff after the n-th failed attempt, capped, with jitter (half to all of it)."""
     return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX) * random.uniform(0.5, 1.0))
 
 
 def mark_sent(session: Session, delivery_id: int, message_id: str, now: datetime) -> Delivery:
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.status, row.message_id, row.sent_at, row.last_error = "sent", message_id, now, None
     return row
 
 
 def mark_retry(session: Session, delivery_id: int, reason: str, now: datetime, after: float | None = None) -> Delivery:
     """Schedule another attempt, or give up for good once the delivery is GIVE_UP_AFTER old."""
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.last_error = reason
     if now - row.created_at >= GIVE_UP_AFTER:
         row.status = "failed"
@@ -83,7 +111,7 @@ def mark_retry(session: Session, delivery_id: int, reason: str, now: datetime, a
 
 def defer(session: Session, delivery_id: int, until: datetime, reason: str | None = None) -> Delivery:
     """Put a claimed delivery back until `until` without counting the attempt (rate cap, card not posted yet)."""
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.attempts = max(row.attempts - 1, 0)
     row.next_attempt_at = until
     if reason:
@@ -93,12 +121,12 @@ def defer(session: Session, delivery_id: int, until: datetime, reason: str | Non
 
 def mark_dropped(session: Session, delivery_id: int, status: str, reason: str) -> Delivery:
     """Withdrawn (no longer routed, nowhere to reply) or held by a silence: not sent, and not a failure."""
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.status, row.last_error = status, reason
     return row
 
 
 def mark_failed(session: Session, delivery_id: int, reason: str) -> Delivery:
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.status, row.last_error = "failed", reason
     return row

@@ -122,11 +122,12 @@ def _cards(session: Session, config: Config, out: Outgoing, inc: Incident, now: 
     if not routed:
         log.warning("incident %s (%s): no chat is routed for it", inc.id, inc.grade)
     existing = {d.chat_id: d for d in card_rows(session, inc.id)}
+    # the first card's group_wait holds for the cards of a rise inside it: the burst still gets one card, on time
+    waiting = [d.next_attempt_at for d in existing.values() if d.status == PENDING]
     for chat, row in existing.items():
         if row.status == PENDING and chat not in routed:
             row.status, row.last_error = WITHDRAWN, f"not routed for {inc.grade or '未定级'} any more"
             log.info("incident %s: unsent card for %s withdrawn (now %s)", inc.id, chat, inc.grade)
-    waiting = [d.next_attempt_at for d in existing.values() if d.status == PENDING and d.chat_id in routed]
     if any(d.status == SENT for d in existing.values()):
         due = now
     elif waiting:
@@ -135,13 +136,13 @@ def _cards(session: Session, config: Config, out: Outgoing, inc: Incident, now: 
         due = out.due or now
     rows = []
     for chat in routed:
-        row = existing.get(chat)
-        if row is None:
+        found = existing.get(chat)
+        if found is None:
             key = out.kind.key(incident_id=inc.id, chat_id=chat)
             rows.append(_insert(session, out, chat, "interactive", dict(out.meta), now, key, due=due))
-        elif row.status in (WITHDRAWN, HELD):  # routed here again, or its silence ended: the same card, revived
-            row.status, row.next_attempt_at, row.attempts, row.last_error = PENDING, due, 0, None
-            rows.append(row)
+        elif found.status in (WITHDRAWN, HELD):  # routed here again, or its silence ended: the same card, revived
+            found.status, found.next_attempt_at, found.attempts, found.last_error = PENDING, due, 0, None
+            rows.append(found)
     return rows
 
 

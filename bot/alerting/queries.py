@@ -59,7 +59,8 @@ def last_chat_message_at(session: Session, incident_id: int) -> datetime | None:
     replies = session.scalar(select(func.max(Delivery.created_at)).where(
         Delivery.incident_id == incident_id, Delivery.status.in_(("pending", "sent")),
         Delivery.kind.in_((Outbound.THREAD_NOTICE.value, Outbound.FOLLOW_UP.value))))
-    return max((t for t in (card, replies) if t is not None), default=None)
+    times: list[datetime] = [t for t in (card, replies) if t is not None]
+    return max(times, default=None)
 
 
 def items_at_last_notice(session: Session, incident_id: int) -> int | None:
@@ -67,7 +68,7 @@ def items_at_last_notice(session: Session, incident_id: int) -> int | None:
     rows = session.scalars(select(Delivery.payload).where(
         Delivery.incident_id == incident_id,
         Delivery.kind.in_((CARD, Outbound.THREAD_NOTICE.value, Outbound.FOLLOW_UP.value))))
-    counts = [p.get("item_count") for p in rows if isinstance(p, dict) and isinstance(p.get("item_count"), int)]
+    counts: list[int] = [p["item_count"] for p in rows if isinstance(p, dict) and isinstance(p.get("item_count"), int)]
     return max(counts) if counts else None
 
 
@@ -80,7 +81,8 @@ def last_ping_at(session: Session, incident_id: int) -> datetime | None:
     """The last time the team was pinged about the incident: a reminder, or an escalation step."""
     escalated = session.scalar(select(func.max(Escalation.fired_at)).where(
         Escalation.incident_id == incident_id, ~Escalation.step.like("resurgence%")))
-    return max((t for t in (last_reminder_at(session, incident_id), escalated) if t is not None), default=None)
+    times: list[datetime] = [t for t in (last_reminder_at(session, incident_id), escalated) if t is not None]
+    return max(times, default=None)
 
 
 def first_card_sent_at(session: Session, incident_id: int) -> datetime | None:

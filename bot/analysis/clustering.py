@@ -138,7 +138,7 @@ class MemoryIncidentStore:
             return []
         out = []
         for key, _ in index.near(_join_bands(bands_)):
-            incident_id, item = self._where[key]
+            incident_id, item = self._where[str(key)]
             if since <= item.published_at <= until:
                 out.append(StoredItem(item.id, incident_id, item.simhash))
         return out

@@ -11,8 +11,9 @@ from bot.cards.actions import CardAction, encode_action
 from bot.cards.text import at_mentions, safe_text, safe_url
 from bot.clock import SHANGHAI
 from bot.state import TABLE, Action, State
+from bot.grades import NAMES
 
-GRADES = ("轻微", "一般", "重大")
+GRADES = NAMES
 HEADER_COLOURS = {"重大": "red", "一般": "orange", "轻微": "blue", None: "grey"}
 PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "other": "其他",
              "drill": "演练"}

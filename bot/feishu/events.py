@@ -116,8 +116,8 @@ def open_envelope(body: bytes, headers: Mapping[str, str], verification_token: s
     ts, nonce, sig = (headers.get(h) for h in ("X-Lark-Request-Timestamp", "X-Lark-Request-Nonce",
                                               "X-Lark-Signature"))
     signed = bool(sig)
-    if encrypt_key and sig:
-        if not (ts and nonce) or not _same(signature(ts, nonce, encrypt_key, body), sig):
+    if encrypt_key and signed:
+        if not (ts and nonce and sig) or not _same(signature(ts, nonce, encrypt_key, body), sig):
             raise EventRejected(401, "bad signature")
     if "encrypt" in doc:
         if not encrypt_key:

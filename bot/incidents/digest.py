@@ -22,10 +22,11 @@ from bot.incidents.drills import real_only
 from bot.incidents.queries import overdue_incidents
 from bot.state import OPEN_STATES, State
 from bot.models import Delivery, Incident, Item
+from bot.grades import SEVERE_FIRST
 
 log = logging.getLogger(__name__)
 
-GRADES = ("重大", "一般", "轻微", "未定级")
+GRADES = (*SEVERE_FIRST, "未定级")
 TOP = 5
 
 
@@ -52,7 +53,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     rows = session.execute(real_only(select(seen, Incident.brand, Incident.grade, Item.topics)
                                      .join(Incident, Incident.id == Item.incident_id).where(seen >= day_ago))).all()
     start = now.astimezone(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    volume = Counter()
+    volume: Counter[tuple[int, str]] = Counter()
     for at, _brand, grade, _topics in rows:
         hour = int((at - start) // timedelta(hours=1))
         if 0 <= hour < 24:

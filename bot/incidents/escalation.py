@@ -64,6 +64,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
     if how and rows and step.targets:
         label = URGENT_LABELS[how]
         first = rows[0]  # one urgent notification per person, on the first chat's message
+        assert first.chat_id is not None
         submit(session, config, Outgoing(Outbound.URGENT, inc, chats=(first.chat_id,), key=(step.key,),
                                          meta={"message_key": first.uuid, "open_ids": list(step.targets),
                                                "how": how}), now)

@@ -128,19 +128,21 @@ def _names(brands: list | None, brand: str) -> bool:
 
 def _resurgence(session: Session, config: Config, actions: IncidentActions, inc: Incident, now: datetime) -> int:
     cfg = config.response.follow_up
-    window_start = max(inc.resolved_at, now - timedelta(hours=cfg.resurgence_window_hours))
-    count = sum(1 for s in _related(session, inc) if s.at > window_start)
+    resolved_at = inc.resolved_at
+    assert resolved_at is not None
+    window_start = max(resolved_at, now - timedelta(hours=cfg.resurgence_window_hours))
+    count = sum(s.at > window_start for s in _related(session, inc))
     if count < cfg.resurgence_items:
         return 0
     try:
         with session.begin_nested():
-            session.add(Escalation(incident_id=inc.id, step=f"resurgence@{int(inc.resolved_at.timestamp())}",
+            session.add(Escalation(incident_id=inc.id, step=f"resurgence@{int(resolved_at.timestamp())}",
                                    fired_at=now))
             session.flush()
     except IntegrityError:
         return 0  # this resolution's resurgence was handled already
     detail = {"items": count, "window_hours": cfg.resurgence_window_hours,
-              "resolved_at": inc.resolved_at.isoformat()}
+              "resolved_at": resolved_at.isoformat()}
     newer = session.scalar(select(Incident).where(Incident.open_key == f"{inc.brand}:{inc.event_key}"))
     if newer is None:
         actions.resurge(session, inc.id, now, detail)

@@ -63,12 +63,13 @@ class DbIncidentStore:
             .where(Incident.brand == brand, _seen_at() >= since, _seen_at() <= until,
                    or_(Item.simhash_b0 == b0, Item.simhash_b1 == b1, Item.simhash_b2 == b2, Item.simhash_b3 == b3))
         ).all()
-        return [StoredItem(str(i), inc, h & 0xFFFFFFFFFFFFFFFF) for i, inc, h in rows if h is not None]
+        return [StoredItem(str(i), inc, h & 0xFFFFFFFFFFFFFFFF) for i, inc, h in rows
+                if h is not None and inc is not None]
 
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
-        row = self.session.get(Item, int(item.id))
+        row = self.session.get_one(Item, int(item.id))
         row.incident_id = incident_id
-        incident = self.session.get(Incident, incident_id)
+        incident = self.session.get_one(Incident, incident_id)
         incident.last_seen_at = max(incident.last_seen_at, item.published_at)
         self.session.flush()
         if incident_id in self._tallies:
@@ -76,7 +77,7 @@ class DbIncidentStore:
 
     def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int | None:
         key = open_key(brand, event_key)
-        row = self.session.get(Item, int(item.id))
+        row = self.session.get_one(Item, int(item.id))
         incident = Incident(
             brand=brand, event_key=event_key, open_key=key, title=row.title or row.text[:60],
             state=State.TRIGGERED.value, grade=None, reasons=[], first_seen_at=item.published_at,

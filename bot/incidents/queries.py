@@ -18,9 +18,10 @@ from bot.incidents.drills import real_only
 from bot.incidents.deadlines import load_snapshot
 from bot.state import OPEN_STATES, State
 from bot.models import Incident, IncidentEvent, Item
+from bot.grades import SEVERE_FIRST
 
 
-GRADE_ORDER = ("重大", "一般", "轻微", None)
+GRADE_ORDER: tuple[str | None, ...] = (*SEVERE_FIRST, None)
 
 
 @dataclass(frozen=True)

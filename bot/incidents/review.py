@@ -44,7 +44,8 @@ def _volume(items: list[ItemRow]) -> tuple[int, list[Bucket]]:
     if hours == 24:
         origin = origin.replace(hour=0)
     n = int((last - origin) // size) + 1
-    counts, sums = [0] * n, [[] for _ in range(n)]
+    counts = [0] * n
+    sums: list[list[float]] = [[] for _ in range(n)]
     for it in items:
         k = int((it.at - origin) // size)
         counts[k] += 1
@@ -73,7 +74,8 @@ def build_review(inc: Incident, events: list[IncidentEvent], items: list[ItemRow
                               max(d.met_at - snap.clock_start, timedelta(0)) if d.met_at else None,
                               d.late_by or None)
                for d in deadlines_for(snap, policy)]
-    notes, lessons = [], []
+    notes: list[Note] = []
+    lessons: list[Note] = []
     for e in events:
         if e.kind not in ("note", "assessed", "statement"):  # the assessment and statement texts read as notes
             continue

@@ -77,9 +77,11 @@ def health_table(session: Session, config: Config) -> list[SourceHealth]:
     table = []
     for spec in config.sources:
         r = rows.get(spec.name)
-        table.append(SourceHealth(spec.name, spec.kind, spec.enabled, r and r.last_success_at, r and r.last_error_at,
-                                  r and r.last_error, r.consecutive_failures if r else 0,
-                                  r.items_fetched if r else 0, bool(r and r.is_down)))
+        if r is None:  # never scanned
+            table.append(SourceHealth(spec.name, spec.kind, spec.enabled, None, None, None, 0, 0, False))
+            continue
+        table.append(SourceHealth(spec.name, spec.kind, spec.enabled, r.last_success_at, r.last_error_at,
+                                  r.last_error, r.consecutive_failures, r.items_fetched, r.is_down))
     return table
 
 
