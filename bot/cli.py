@@ -162,7 +162,11 @@ def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
 @main.command("run")
 @_config_option
 def run(config_path: str) -> None:
-    """Run the bot: scan every source on its interval and deliver alerts, until Ctrl-C or SIGTERM."""
+    """Run the bot: scan every source on its interval and deliver alerts, until Ctrl-C or SIGTERM.
+
+    Serves /feishu/events, /ingest/{source}, /healthz, /readyz and /metrics on server.host:port. Replicas on one
+    PostgreSQL share the work (each source scanned by one of them per interval).
+    """
     _serve(_load(config_path), only_scans=False)
 
 

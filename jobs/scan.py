@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -21,6 +22,7 @@ from bot.items.records import entry_from_record
 from bot.items.store import source_row, store_items
 from bot.items.urls import canonical_url
 from bot.models import Item, Source
+from bot.outage import cause_of
 from bot.runtime import Runtime
 from jobs.http import Http
 from bot.sources.health import record_failure, record_success
@@ -138,6 +140,8 @@ def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
         report.error = problem
     except SourceError as exc:
         report.error = exc.reason
+    except (OperationalError, InterfaceError) as exc:  # an outage, not a bug: one line, no traceback
+        report.error = f"database unavailable: {cause_of(exc)}"
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process
         log.exception("source %s: scan failed", spec.name)
         report.error = f"internal error: {type(exc).__name__}: {exc}"
@@ -159,6 +163,8 @@ def _record_failure(rt: Runtime, spec: SourceBase, reason: str) -> None:
         with rt.sessions() as session, session.begin():
             record_failure(session, rt.config, source_row(session, spec.name, spec.kind, spec.platform, now),
                            reason, now)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("source %s: cannot record the failure: %s", spec.name, cause_of(exc))
     except Exception:
         log.exception("source %s: cannot record the failure", spec.name)
 
