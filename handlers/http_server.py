@@ -11,8 +11,8 @@ What the server answers by itself, before a handler sees anything:
   over `max_body` (declared or, when chunked, counted), 408 for a body that does not arrive within
   `body_timeout`; a connection whose request headers do not arrive within `header_timeout` is closed.
 - 503 + Retry-After when `max_inflight` requests are already being handled, or when the database cannot be
-  reached (the caller should resend later; nothing was taken); more than `max_connections` open connections
-  are refused with 503 by uvicorn itself.
+  reached (the caller should resend later; nothing was taken); a connection beyond `max_connections` gets
+  503 + Retry-After at once and is closed.
 - 500 only for a handler's bug, with a log line; the server never dies of a request.
 """
 import asyncio
@@ -112,7 +112,9 @@ class _GuardedH11(H11Protocol):
     """uvicorn's HTTP/1.1 protocol with a deadline for the request line and headers (slow-header clients)."""
 
     header_timeout = 10.0
+    max_connections = 1000
     _header_timer: asyncio.TimerHandle | None = None
+    _refused = False
 
     def _arm(self) -> None:
         self._disarm()
@@ -131,9 +133,20 @@ class _GuardedH11(H11Protocol):
 
     def connection_made(self, transport):  # type: ignore[override]
         super().connection_made(transport)
+        if len(self.connections) > self.max_connections:  # refused before reading anything, with a hint when to retry
+            self._refused = True
+            transport.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\n"
+                            b"Connection: close\r\n\r\n")
+            # half-close and drain what the client sends meanwhile: closing at once would reset the connection
+            # and could destroy the answer before the client reads it
+            transport.write_eof()
+            self.loop.call_later(2.0, transport.close)
+            return
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:
             self._disarm()
@@ -266,9 +279,10 @@ class HttpServer:
         self.app = App(routes, self.limits, readiness)
         self._sock = socket.create_server((host, port), backlog=self.limits.backlog,
                                           family=socket.AF_INET6 if ":" in host else socket.AF_INET)
-        protocol = type("GuardedH11", (_GuardedH11,), {"header_timeout": self.limits.header_timeout})
+        protocol = type("GuardedH11", (_GuardedH11,), {"header_timeout": self.limits.header_timeout,
+                                                       "max_connections": self.limits.max_connections})
         config = uvicorn.Config(self.app, lifespan="off", http=protocol, loop="asyncio",
-                                backlog=self.limits.backlog, limit_concurrency=self.limits.max_connections,
+                                backlog=self.limits.backlog,
                                 timeout_keep_alive=self.limits.keep_alive, timeout_graceful_shutdown=10,
                                 log_level="warning", access_log=False, server_header=False)
         self._server = uvicorn.Server(config)

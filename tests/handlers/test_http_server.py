@@ -198,3 +198,19 @@ def test_a_taken_port_fails_at_once(server):
     port = int(server.url.rsplit(":", 1)[1])
     with pytest.raises(OSError):
         HttpServer("127.0.0.1", port, [])
+
+
+def test_connections_beyond_the_limit_get_503_with_retry_after():
+    srv = HttpServer("127.0.0.1", 0, [], limits=Limits(max_connections=5, header_timeout=5)).start()
+    host, port = srv.url.removeprefix("http://").split(":")
+    held = [socket.create_connection((host, int(port)), timeout=5) for _ in range(5)]
+    try:
+        time.sleep(0.2)
+        extra = raw(srv, b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert status(extra) == 503 and b"retry-after: 1" in extra.lower()
+        for s in held:
+            s.close()
+        time.sleep(0.2)
+        assert httpx.get(f"{srv.url}/healthz").status_code == 200  # room again
+    finally:
+        srv.stop()
