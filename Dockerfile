@@ -2,15 +2,17 @@
 #   docker build -t yuqing .   ·   docker compose up   (see compose.yaml and docs/operations.md)
 FROM python:3.11-slim
 
+# without YUQING_DATABASE_URL (compose sets PostgreSQL) the SQLite file lives in the bot's own writable folder
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    YUQING_CONFIG=/etc/yuqing/config.yaml
+    YUQING_CONFIG=/etc/yuqing/config.yaml YUQING_DATABASE_URL=sqlite:////var/lib/yuqing/yuqing.db
 WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY alembic ./alembic
 COPY bot ./bot
 COPY jobs ./jobs
 COPY handlers ./handlers
-RUN pip install . && useradd --system --home-dir /var/lib/yuqing --create-home yuqing
+# installed in place (as the README does): the migrations in /app/alembic are applied from there
+RUN pip install -e . && useradd --system --home-dir /var/lib/yuqing --create-home yuqing
 
 # the shipped config and its sample feed, listening on every interface inside the container; mount your own
 # config.yaml over /etc/yuqing/config.yaml
