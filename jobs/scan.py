@@ -6,6 +6,7 @@ Every other path that stores items (the push webhook, `yuqing import`) goes thro
 import logging
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -44,7 +45,7 @@ class ScanReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (index of the entry, reason)
 
 
-def normalise_entries(spec: SourceBase, entries: list[RawEntry | None], now: datetime,
+def normalise_entries(spec: SourceBase, entries: Sequence[RawEntry | None], now: datetime,
                       report: ScanReport) -> list[NormalisedItem]:
     """The usable entries, normalised; the others (None: not even a record) are logged and counted as skipped."""
     items = []

@@ -25,6 +25,7 @@ def fetch_rss(spec: RssSource, ctx: FetchContext) -> FetchResult:
         headers["If-None-Match"] = ctx.etag
     if ctx.last_modified:
         headers["If-Modified-Since"] = ctx.last_modified
+    assert spec.url is not None  # the schema requires exactly one of url and path
     fetched = ctx.http.get(spec.name, spec.url, headers)
     if fetched.status == 304:
         return FetchResult([], etag=ctx.etag, last_modified=ctx.last_modified, not_modified=True)
