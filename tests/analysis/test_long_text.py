@@ -18,3 +18,14 @@ def test_near_matches_the_pairwise_definition():
     pairwise = [s for s in starts if any(abs(s - p) <= 10 for p in points)]
     assert _near(starts, points, 10) == pairwise == [40, 300]
     assert _near(starts, [], 10) == []
+
+
+def test_exclusions_are_judged_per_clause_in_one_pass():
+    from bot.analysis.brands import Brand, BrandMatcher
+
+    m = BrandMatcher([Brand("安逸花", exclude=("安逸花园",))])
+    text = "安逸花园小区，安逸花催收。安逸花园安逸花"
+    assert [(x.start, x.end) for x in m.mentions(text)] == [(7, 10)]  # the middle clause only
+    long_clause = "安逸花" * 50_000  # one clause, many hits: the clause is searched once
+    assert len(m.mentions(long_clause)) == 50_000
+    assert m.mentions("安逸花园" + "安逸花" * 1000) == []
