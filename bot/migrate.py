@@ -1,15 +1,21 @@
-"""Applying the Alembic migrations in alembic/ to a database, and keeping SQLite's planner statistics."""
+"""Applying the Alembic migrations in alembic/ to a database, and telling whether it is up to date.
+
+On PostgreSQL the upgrade runs under a transaction-scoped advisory lock, so replicas starting together (or
+two `yuqing db upgrade` at once) take turns: the first applies the migrations, the others then find nothing
+to do. SQLite's BEGIN IMMEDIATE (bot.db) serialises them there. SQLite also gathers its planner statistics
+after a migration, and `optimize` refreshes them (the scheduler runs it hourly).
+"""
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from alembic.migration import MigrationContext
-from sqlalchemy import pool
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from bot.db import make_engine
-
 ROOT = Path(__file__).resolve().parent.parent
+MIGRATION_LOCK = 0x79757169  # "yuqi": the advisory lock id every replica takes around upgrades
 
 
 def alembic_config(url: str, connection: Connection | None = None) -> AlembicConfig:
@@ -22,29 +28,30 @@ def alembic_config(url: str, connection: Connection | None = None) -> AlembicCon
 
 
 def upgrade(url: str, connection: Connection | None = None) -> None:
-    """Bring the database at `url` to the newest schema (a no-op when it is already there); on SQLite, gather
-    the planner's statistics when the schema changed or there are none yet."""
-    if connection is not None:
-        _upgrade(url, connection)
+    """Bring the database at `url` to the newest schema (a no-op when it is already there)."""
+    if connection is None:
+        from sqlalchemy import pool
+
+        from bot.db import make_engine
+
+        engine = make_engine(url, poolclass=pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                upgrade(url, conn)
+        finally:
+            engine.dispose()
         return
-    engine = make_engine(url, poolclass=pool.NullPool)
-    try:
-        with engine.begin() as conn:
-            _upgrade(url, conn)
-    finally:
-        engine.dispose()
-
-
-def _upgrade(url: str, conn: Connection) -> None:
-    before = MigrationContext.configure(conn).get_current_heads()
-    command.upgrade(alembic_config(url, conn), "head")
-    if conn.dialect.name == "sqlite":
-        changed = MigrationContext.configure(conn).get_current_heads() != before
-        has_stats = conn.exec_driver_sql(
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    before = MigrationContext.configure(connection).get_current_heads()
+    command.upgrade(alembic_config(url, connection), "head")
+    if connection.dialect.name == "sqlite":
+        changed = MigrationContext.configure(connection).get_current_heads() != before
+        has_stats = connection.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first() is not None
         if changed or not has_stats:
             # without statistics SQLite's planner may walk a whole brand's items for the band query
-            conn.exec_driver_sql("ANALYZE")
+            connection.exec_driver_sql("ANALYZE")
 
 
 def optimize(engine: Engine) -> None:
@@ -55,3 +62,16 @@ def optimize(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
         conn.exec_driver_sql("PRAGMA optimize")
+
+
+def head_revisions() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config("")).get_heads())
+
+
+def pending_migrations(connection: Connection) -> str | None:
+    """None when the database is at the newest revision, else a sentence saying where it is."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = head_revisions()
+    if current == heads:
+        return None
+    return f"database at revision {', '.join(sorted(current)) or 'none'}, code expects {', '.join(sorted(heads))}"

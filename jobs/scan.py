@@ -6,13 +6,16 @@ Every other path that stores items (the push webhook, `yuqing import`) goes thro
 """
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import NewItem, accept_items, analyse, analysis_columns, authority
@@ -21,6 +24,7 @@ from bot.items.records import entry_from_record
 from bot.items.store import insert_items, item_values, source_row, unstored
 from bot.items.urls import canonical_url
 from bot.models import Item, Source
+from bot.outage import cause_of
 from bot.runtime import Runtime
 from jobs.http import Http
 from bot.sources.health import record_failure, record_success
@@ -67,10 +71,11 @@ def _reject(spec: SourceBase, report: ScanReport, index: int, reason: str) -> No
 
 
 def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, chunk: list[tuple[int, NormalisedItem]],
-                now: datetime, report: ScanReport) -> int:
+                now: datetime, report: ScanReport, healthy: bool = True) -> int:
     """Store the chunk's new items with their analysis and hand them to the incident intake, in `session`'s
     transaction: one dedup query, one insert, one grouping pass. Returns how many were stored."""
     index = {id(item): n for n, item in chunk}
+    started = time.perf_counter()
     fresh, analyses = [], []
     for item in unstored(session, row, [item for _, item in chunk]):
         try:
@@ -88,14 +93,18 @@ def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, ch
     new = [NewItem(ids[item.external_id], item, a) for item, a in zip(fresh, analyses) if item.external_id in ids]
     report.new += len(new)
     report.matched += accept_items(session, rt.config, spec.name, new, now).matched
-    record_success(session, rt.config, row, now, len(new))
+    metrics.ANALYSIS_SECONDS.inc(time.perf_counter() - started)
+    metrics.ITEMS_ANALYSED.inc(len(new))
+    if healthy:
+        record_success(session, rt.config, row, now, len(new))
     return len(new)
 
 
 def ingest(rt: Runtime, spec: SourceBase, items: list[tuple[int, NormalisedItem]], now: datetime,
-           report: ScanReport, finish: Callable[[Source], None] = lambda row: None) -> None:
+           report: ScanReport, finish: Callable[[Source], None] = lambda row: None, healthy: bool = True) -> None:
     """Store the items in chunks of `scan.chunk_items`, each committed on its own so no transaction (nor the
     SQLite write lock) is held for a whole scan; `finish` (the source's new cursor) runs in the last chunk's.
+    The source is marked healthy only when `healthy` (what is usable is stored either way).
 
     A crash between chunks keeps the chunks committed and not the cursor: the next scan reads the same entries
     again, and the dedup stores only those not stored yet — nothing lost, nothing doubled.
@@ -105,9 +114,18 @@ def ingest(rt: Runtime, spec: SourceBase, items: list[tuple[int, NormalisedItem]
     for n, chunk in enumerate(chunks):
         with rt.sessions() as session, session.begin():
             row = source_row(session, spec.name, spec.kind, spec.platform, now)
-            store_chunk(session, rt, spec, row, chunk, now, report)
+            store_chunk(session, rt, spec, row, chunk, now, report, healthy)
             if n == len(chunks) - 1:
                 finish(row)
+
+
+def unhealthy(result: FetchResult, report: ScanReport, usable: int) -> str | None:
+    """Why a fetch that returned counts as a failure anyway: a malformed document, or entries none of which
+    is usable (a feed whose format changed under us must not look healthy forever)."""
+    if report.fetched and not usable:
+        first = report.rejected[0][1] if report.rejected else "unusable"
+        return f"{report.fetched} entries, none usable (first: {first})"
+    return result.malformed
 
 
 def ingest_records(rt: Runtime, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
@@ -138,14 +156,23 @@ def _fetch(rt: Runtime, spec: SourceBase, http: Http, now: datetime) -> FetchRes
 
 def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     """Scan one source once; failures are logged and recorded in its health, never raised."""
+    started = time.perf_counter()
+    try:
+        return _scan(rt, spec, http)
+    finally:
+        metrics.SCAN_SECONDS.labels(spec.name).observe(time.perf_counter() - started)
+
+
+def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     report = ScanReport(spec.name)
     now = rt.clock.now()
     try:
         result = _fetch(rt, spec, http, now)
-        for problem in result.problems:
-            log.warning("source %s: %s", spec.name, problem)
+        for note in result.problems:
+            log.warning("source %s: %s", spec.name, note)
         report.problems, report.fetched = list(result.problems), len(result.entries)
         items = normalise_entries(spec, result.entries, now, report)
+        problem = unhealthy(result, report, len(items))
 
         def finish(row: Source) -> None:
             if not result.not_modified:
@@ -153,12 +180,19 @@ def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
             if result.cursor is not None:
                 row.cursor = result.cursor
 
-        ingest(rt, spec, items, now, report, finish)
+        # what is usable is kept even when the source is unwell
+        ingest(rt, spec, items, now, report, finish, healthy=problem is None)
+        report.error = problem
     except SourceError as exc:
         report.error = exc.reason
+    except (OperationalError, InterfaceError) as exc:  # an outage, not a bug: one line, no traceback
+        report.error = f"database unavailable: {cause_of(exc)}"
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process
         log.exception("source %s: scan failed", spec.name)
         report.error = f"internal error: {type(exc).__name__}: {exc}"
+    metrics.ITEMS_FETCHED.labels(spec.name).inc(report.fetched)
+    metrics.ITEMS_STORED.labels(spec.name).inc(report.new)
+    metrics.SCANS.labels(spec.name, "failed" if report.error else "ok").inc()
     if report.error:
         log.warning("source %s: %s", spec.name, report.error)
         _record_failure(rt, spec, report.error)
@@ -174,6 +208,8 @@ def _record_failure(rt: Runtime, spec: SourceBase, reason: str) -> None:
         with rt.sessions() as session, session.begin():
             record_failure(session, rt.config, source_row(session, spec.name, spec.kind, spec.platform, now),
                            reason, now)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("source %s: cannot record the failure: %s", spec.name, cause_of(exc))
     except Exception:
         log.exception("source %s: cannot record the failure", spec.name)
 

@@ -3,6 +3,7 @@
 An occurrence is dropped when one of its brand's `exclude` phrases appears in the same clause (「安逸花园小区」
 for 安逸花, 「招聘催收员」 …), and a Latin or digit alias must stand alone (「360」 not inside 「13600」).
 """
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -29,14 +30,11 @@ def _ascii_word(s: str) -> bool:
     return s.isascii() and s.isalnum()
 
 
-def _clause(text: str, start: int, end: int) -> tuple[int, int]:
-    lo = start
-    while lo > 0 and text[lo - 1] not in CLAUSE_BREAKS:
-        lo -= 1
-    hi = end
-    while hi < len(text) and text[hi] not in CLAUSE_BREAKS:
-        hi += 1
-    return lo, hi
+def _clause(breaks: list[int], length: int, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end), from the sorted positions of the text's clause breaks (a bisect, not a walk)."""
+    i = bisect_left(breaks, start)
+    j = bisect_left(breaks, end)
+    return (breaks[i - 1] + 1 if i else 0), (breaks[j] if j < len(breaks) else length)
 
 
 class BrandMatcher:
@@ -61,14 +59,20 @@ class BrandMatcher:
     def mentions(self, normalised: str) -> list[BrandMention]:
         """Every mention that survives the word-boundary and exclusion checks, in text order."""
         out = []
+        breaks: list[int] | None = None
+        excluded: dict[tuple[int, str], bool] = {}  # (clause start, brand): each clause is searched once per brand
         for hit in self._names.find_longest(normalised):
             if _ascii_word(hit.phrase) and not self._stands_alone(normalised, hit.start, hit.end):
                 continue
             brand = self._owner[hit.phrase]
             excludes = self._exclude[brand]
             if excludes:
-                lo, hi = _clause(normalised, hit.start, hit.end)
-                if any(e in normalised[lo:hi] for e in excludes):
+                if breaks is None:
+                    breaks = [i for i, ch in enumerate(normalised) if ch in CLAUSE_BREAKS]
+                lo, hi = _clause(breaks, len(normalised), hit.start, hit.end)
+                if (lo, brand) not in excluded:
+                    excluded[(lo, brand)] = any(e in normalised[lo:hi] for e in excludes)
+                if excluded[(lo, brand)]:
                     continue
             out.append(BrandMention(brand, hit.phrase, hit.start, hit.end))
         return out
