@@ -22,6 +22,7 @@ from bot.incidents.state import State
 from bot.models import Escalation, Incident, IncidentEvent
 from bot.rota import current_on_call
 from bot.runtime import Runtime
+from bot.watchlists.entities import kind_route
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
     content = {"text": "\n".join(x for x in (step.text, text_mentions(step.targets)) if x)}
     chats = queries.card_chats(session, inc.id)
     kind = "thread_reply" if chats else "message"
-    for chat_id in chats or routing.chats_for(config.alerting, inc.brand, inc.grade):
+    for chat_id in chats or routing.chats_for(config.alerting, inc.brand, inc.grade, kind_route(config, inc.brand)):
         outbox.enqueue(session, kind=kind, chat_id=chat_id, msg_type="text", payload={"content": content},
                        now=now, incident_id=inc.id,
                        key=f"i{inc.id}-esc-{outbox.short_key(step.key, 10)}-{outbox.short_key(chat_id, 10)}")

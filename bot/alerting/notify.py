@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.grades import Grade
 from bot.models import Incident
 from bot.oncall import leads, on_call
+from bot.watchlists.entities import kind_route
 
 __all__ = ["Change", "ChangeKind", "on_incident_change"]
 
@@ -59,7 +60,7 @@ def on_incident_change(session: Session, config: Config, incident: Incident, cha
 
 
 def _post_cards(session: Session, config: Config, incident: Incident, due: datetime, now: datetime) -> int:
-    chats = chats_for(config.alerting, incident.brand, incident.grade)
+    chats = chats_for(config.alerting, incident.brand, incident.grade, kind_route(config, incident.brand))
     if not chats:
         log.warning("incident %s (%s): no chat is routed for it", incident.id, incident.grade)
     queued = 0

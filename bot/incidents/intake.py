@@ -22,6 +22,8 @@ from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import DbIncidentStore, store_signature
 from bot.models import Delivery, Incident, IncidentEvent, Item
+from bot.watchlists.entities import names_company, names_to_match
+from bot.watchlists.topics import with_company_topics
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ def analyzer_for(config: Config) -> Analyzer:
     with _lock:
         entry = _analyzers.get(id(config))
         if entry is None or entry[0] is not config:
-            entry = (config, Analyzer.from_config(config.brands, config.analysis))
+            entry = (config, Analyzer.from_config(names_to_match(config), config.analysis))
             _analyzers[id(config)] = entry
         return entry[1]
 
@@ -71,6 +73,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                        authority=authority, published_at=seen,
                        metrics=Metrics(row.views, row.reposts, row.comments, row.likes))
         a = analyzer.analyze(doc)
+        if names_company(config, a):
+            a = with_company_topics(analyzer, doc, a)
         _record_analysis(row, a, authority)
         if not a.relevant:
             continue
