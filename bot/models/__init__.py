@@ -6,9 +6,10 @@ from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
 from bot.models.item import Item
 from bot.models.member import Member
+from bot.models.risk import EntityRisk
 from bot.models.source import Source
 
 __all__ = [
-    "ChatSendBudget", "Delivery", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
+    "ChatSendBudget", "Delivery", "EntityRisk", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
     "Item", "Member", "ProcessedEvent", "Silence", "Source",
 ]

@@ -43,3 +43,9 @@ def entity_owner(config: Config, brand: str) -> tuple[str, ...]:
     """The owner's open_id (the account manager …) to @-mention on the entity's cards."""
     e = entity_of(config, brand)
     return (e.owner,) if e is not None and e.owner else ()
+
+
+def find_entity(config: Config, word: str) -> WatchedEntity | None:
+    """The watched entity named `word` by its name or one of its aliases."""
+    w = word.strip()
+    return next((e for e in config.watchlist.entities if w == e.name or w in e.aliases), None)
