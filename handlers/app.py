@@ -2,7 +2,8 @@
 from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
-from handlers import drill_commands, help, incident_commands, risk_commands, silence_commands, status_commands
+from handlers import (drill_commands, help, incident_commands, repair_commands, risk_commands, silence_commands,
+                      status_commands)
 from handlers.card_actions import CardActions, RenderCard
 from handlers.dispatch import Dispatcher
 from handlers.http_server import Route
@@ -18,6 +19,7 @@ def build_registry(actions: IncidentActions) -> Registry:
     status_commands.register(registry, actions.config)
     drill_commands.register(registry, actions.config)
     risk_commands.register(registry, actions.config)
+    repair_commands.register(registry)
     silence_commands.register(registry, actions.team)
     help.register(registry)
     return registry

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.alerting import outbox, queries, routing
 from bot.cards.text import text_mentions
 from bot.config import Config
 from bot.incidents.deadlines import Step, deadlines_for, due_escalations, policy_of
+from bot.incidents.once import fire_once
 from bot.incidents.review import load_snapshot
 from bot.incidents.state import State
 from bot.models import Escalation, Incident, IncidentEvent
@@ -68,11 +68,7 @@ def escalate_incident(session: Session, config: Config, incident_id: int, now: d
 
 def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: datetime) -> bool:
     """Record one step, its timeline row and its thread replies; False if it had been fired already."""
-    try:
-        with session.begin_nested():
-            session.add(Escalation(incident_id=inc.id, step=step.key, fired_at=now))
-            session.flush()
-    except IntegrityError:
+    if not fire_once(session, inc.id, step.key, now):
         return False  # another worker fired it: its transaction holds the timeline row and the replies
     session.add(IncidentEvent(incident_id=inc.id, at=now, kind="escalated", via="system", text=step.text,
                               detail={"step": step.key, "deadline": step.kind.value, "number": step.number,

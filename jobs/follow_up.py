@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from statistics import mean
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.alerting import outbox, queries
@@ -26,8 +25,9 @@ from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.config import Config
 from bot.incidents.actions import IncidentActions
 from bot.incidents.drills import real_only
+from bot.incidents.once import fire_once
 from bot.incidents.state import State
-from bot.models import Delivery, Escalation, Incident, IncidentEvent, Item, Source
+from bot.models import Delivery, Incident, IncidentEvent, Item, Source
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -158,12 +158,7 @@ def _resurgence(session: Session, config: Config, actions: IncidentActions, inc:
     count = sum(1 for s in _related(session, inc) if s.at > window_start)
     if count < cfg.resurgence_items:
         return 0
-    try:
-        with session.begin_nested():
-            session.add(Escalation(incident_id=inc.id, step=f"resurgence@{int(inc.resolved_at.timestamp())}",
-                                   fired_at=now))
-            session.flush()
-    except IntegrityError:
+    if not fire_once(session, inc.id, f"resurgence@{int(inc.resolved_at.timestamp())}", now):
         return 0  # this resolution's resurgence was handled already
     detail = {"items": count, "window_hours": cfg.resurgence_window_hours,
               "resolved_at": inc.resolved_at.isoformat()}

@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
 from jobs.digest import send_digest
+from jobs.repair import run_repair
 from jobs.risk import refresh_risk
 from jobs.escalate import run_escalations
 from jobs.follow_up import run_follow_ups
@@ -28,6 +29,7 @@ DELIVER_EVERY = 2
 REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
+REPAIR_EVERY = 600
 
 
 def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
@@ -56,6 +58,9 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
                           timezone=rt.config.response.timezone, name="daily digest")
         scheduler.add_job(send_digest, "date", args=(rt,), run_date=now, id="digest:catch-up",
                           name="daily digest (catch up)")
+    if rt.config.repair.enabled:
+        scheduler.add_job(run_repair, "interval", args=(rt,), seconds=REPAIR_EVERY, id="repair",
+                          next_run_time=now, name="trust repair after statements")
     if rt.config.watchlist.entities:
         scheduler.add_job(refresh_risk, "interval", args=(rt,), minutes=rt.config.watchlist.risk.interval_minutes,
                           id="risk", next_run_time=now, name="risk index of watched entities")

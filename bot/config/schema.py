@@ -6,6 +6,8 @@ from pydantic import Field, model_validator
 from bot.config.alerting import AlertingConfig
 from bot.config.analysis import AnalysisConfig, BrandSpec
 from bot.config.base import Strict
+from bot.config.customers import DEFAULT_TIERS, Customer, TierRule, check_customers
+from bot.config.repair import RepairConfig
 from bot.config.response import ResponseConfig
 from bot.config.sources import ScanConfig, SourceSpec
 from bot.config.team import TeamConfig
@@ -40,6 +42,9 @@ class Config(Strict):
     team: TeamConfig = TeamConfig()
     response: ResponseConfig = ResponseConfig()
     watchlist: WatchlistConfig = WatchlistConfig()
+    repair: RepairConfig = RepairConfig()
+    customers: list[Customer] = []
+    customer_tiers: dict[str, TierRule] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
 
     @model_validator(mode="after")
     def _watchlist_refs(self) -> "Config":
@@ -53,6 +58,7 @@ class Config(Strict):
         if self.watchlist.risk.chat is not None and self.watchlist.risk.chat not in chats:
             raise ValueError(f"watchlist.risk.chat: chat {self.watchlist.risk.chat!r} is not defined under "
                              "alerting.chats")
+        check_customers(self.customers, self.customer_tiers, chats)
         brands = {b.name for b in self.brands}
         for i, e in enumerate(self.watchlist.entities):
             if e.name in brands:
