@@ -1,4 +1,4 @@
-"""watchlist: the daily risk index per watched entity
+"""watchlist risk index per entity; the customer an incident touches
 
 Revision ID: 0009
 Revises: 0004
@@ -31,7 +31,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_entity_risk')),
     sa.UniqueConstraint('entity', 'day', name=op.f('uq_entity_risk_entity_day'))
     )
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('customer', sa.String(length=100), nullable=True))
+        batch_op.add_column(sa.Column('customer_tier', sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('incidents', schema=None) as batch_op:
+        batch_op.drop_column('customer_tier')
+        batch_op.drop_column('customer')
     op.drop_table('entity_risk')

@@ -20,6 +20,7 @@ from bot.alerting.policy import NotifyReason, Timing, first_card_due, thread_rea
 from bot.alerting.routing import chats_for, mentions_for
 from bot.alerting.views import display_name
 from bot.config import Config
+from bot.customers.routes import tier_chats
 from bot.grades import Grade
 from bot.models import Incident
 from bot.oncall import leads, on_call
@@ -60,7 +61,8 @@ def on_incident_change(session: Session, config: Config, incident: Incident, cha
 
 
 def _post_cards(session: Session, config: Config, incident: Incident, due: datetime, now: datetime) -> int:
-    chats = chats_for(config.alerting, incident.brand, incident.grade, kind_route(config, incident.brand))
+    routed = chats_for(config.alerting, incident.brand, incident.grade, kind_route(config, incident.brand))
+    chats = tuple(dict.fromkeys(routed + tier_chats(config, incident)))
     if not chats:
         log.warning("incident %s (%s): no chat is routed for it", incident.id, incident.grade)
     queued = 0

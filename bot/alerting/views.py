@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.alerting.routing import mentions_for
 from bot.cards.incident import IncidentView, ItemLine, TopicLine
 from bot.config import Config
+from bot.customers.routes import manager_of
 from bot.incidents.state import State
 from bot.models import Incident, Item, Source
 from bot.oncall import leads, on_call
@@ -53,7 +54,7 @@ def build_incident_view(session: Session, incident: Incident, config: Config, no
     """Everything the incident's card shows, as of `now`."""
     state = State(incident.state)
     mentions = (mentions_for(config.alerting, incident.grade, on_call(config, now), leads(config, now))
-                + entity_owner(config, incident.brand) if state.is_open else ())
+                + entity_owner(config, incident.brand) + manager_of(config, incident) if state.is_open else ())
     return IncidentView(
         incident_id=incident.id, brand=incident.brand, summary=incident.title, grade=incident.grade,
         grade_source=incident.grade_source, reasons=tuple(str(r) for r in incident.reasons or ()), state=state,

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from bot.cards.review import span
 from bot.cards.text import safe_text
+from bot.config.customers import TIER_LABELS
 
 if TYPE_CHECKING:
     from bot.incidents.digest import Digest
@@ -31,10 +32,19 @@ def volume_chart(d: "Digest") -> dict:
         "title": {"visible": True, "text": "近 24 小时声量（条/小时）"}}}
 
 
+def customer_elements(d: "Digest") -> list[dict]:
+    """VIP and important-partner incidents, listed first (customer names stay in the chat)."""
+    if not d.customers:
+        return []
+    lines = [f"#{c.incident_id}【{c.grade or '未定级'}】{TIER_LABELS.get(c.tier, c.tier)} {safe_text(c.customer, 20)}"
+             f" · {safe_text(c.title, 40)}" for c in d.customers[:MAX_OVERDUE]]
+    return [_md(f"**<font color='red'>重要客户相关 {len(d.customers)} 起</font>**"), _text("\n".join(lines))]
+
+
 def render_digest_card(d: "Digest") -> dict:
     """Card JSON 2.0 of the daily digest (drills excluded upstream)."""
     counts = ["　".join([f"**{g}**"] + [f"{s} {n}" for s, n in states.items()]) for g, states in d.counts.items()]
-    elements = [_md("**近 24 小时事件**\n" + ("\n".join(counts) or "无")),
+    elements = customer_elements(d) + [_md("**近 24 小时事件**\n" + ("\n".join(counts) or "无")),
                 _md(f"**近 7 天响应**　认领中位 {span(d.ack_median)}（{d.ack_n} 起）"
                     f"　解决中位 {span(d.resolve_median)}（{d.resolve_n} 起）")]
     if d.overdue:

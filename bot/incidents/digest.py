@@ -4,7 +4,7 @@ Drills are left out everywhere (`real_only`). `load_digest` reads; the figures a
 `bot.cards.digest.render_digest_card` and for a `/status` reply.
 """
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.grades import Grade
 from bot.incidents.drills import real_only
 from bot.incidents.queries import Overdue, overdue_incidents
 from bot.incidents.state import State
@@ -21,6 +22,15 @@ from bot.models import Incident, Item
 OPEN = [s.value for s in State if s.is_open]
 GRADES = ("重大", "一般", "轻微", "未定级")
 TOP = 5
+
+
+@dataclass(frozen=True)
+class CustomerIncident:
+    incident_id: int
+    title: str
+    grade: str | None
+    tier: str
+    customer: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class Digest:
     top_brands: list[tuple[str, int]]         # items in 24 h
     top_topics: list[tuple[str, int]]
     volume: list[tuple[str, str, int]]        # (hour "HH:00", grade, items) over the last 24 h
+    customers: list[CustomerIncident] = field(default_factory=list)  # VIP first: listed at the top
 
 
 def _median(spans: list[timedelta]) -> timedelta | None:
@@ -71,4 +82,12 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     topics = Counter(t["name"] for *_, ts in rows for t in (ts or []) if isinstance(t, dict) and t.get("name"))
     return Digest(now.astimezone(tz).date().isoformat(), now, counts, _median(acks), len(acks), _median(fixes),
                   len(fixes), late,
-                  Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series)
+                  Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series,
+                  customer_incidents(active))
+
+
+def customer_incidents(active: list[Incident]) -> list[CustomerIncident]:
+    """The incidents touching a VIP or an important partner, VIP first, then by grade."""
+    ranked = [i for i in active if i.customer_tier in ("vip", "important_partner")]
+    ranked.sort(key=lambda i: (i.customer_tier != "vip", -(Grade(i.grade).rank if i.grade else 0), i.id))
+    return [CustomerIncident(i.id, i.title, i.grade, i.customer_tier or "", i.customer or "") for i in ranked]

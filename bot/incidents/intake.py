@@ -18,6 +18,7 @@ from bot.analysis.grading import IncidentItem, authority_for, grade_incident, ra
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config
+from bot.customers.tiers import bump, customer_of_post, mark
 from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import DbIncidentStore, store_signature
@@ -87,6 +88,9 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
         incident = session.get(Incident, incident_id)
+        customer = customer_of_post(config, row.author, f"{row.title}\n{row.text}")
+        if customer is not None:
+            mark(incident, customer)
         is_new = incident_id in store.opened
         store.opened.discard(incident_id)
         if is_new:
@@ -105,7 +109,7 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
              is_new: bool, now: datetime) -> int:
     """Refresh the incident's figures and automatic grade; queue what the chats should see. Returns alerts opened."""
     stats = store.stats(incident.id, now)
-    decision = grade_incident(stats, config.analysis.grading)
+    decision = bump(config, incident, stats.negative_count, grade_incident(stats, config.analysis.grading))
     before = Grade(incident.grade) if incident.grade else None
     after = before if incident.grade_source == "manual" else raise_only(before, decision.grade)
     incident.grade = after.value if after else None
