@@ -5,6 +5,7 @@ from bot.runtime import Runtime
 from handlers import (drill_commands, help, incident_commands, repair_commands, risk_commands, silence_commands,
                       status_commands)
 from handlers.card_actions import CardActions, RenderCard
+from handlers.community import CommunityIntake
 from handlers.dispatch import Dispatcher
 from handlers.http_server import Route
 from handlers.intake_http import HttpIntake
@@ -43,7 +44,7 @@ class ChatOps:
         self.registry = build_registry(self.actions)
         self.cards = CardActions(self.actions, render_card if render_card is not None else default_card_renderer(rt))
         self.dispatcher = Dispatcher(rt, self.registry, self.cards)
-        self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock)
+        self.worker = CommandWorker(CommunityIntake(rt, self.dispatcher.handle_message), rt.sessions, rt.clock)
         self.http = HttpIntake(rt.loaded.secrets, self.dispatcher, self.worker)
         self.ws = None
 

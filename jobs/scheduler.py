@@ -16,6 +16,7 @@ from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.repair import run_repair
+from jobs.retention import purge_community_text
 from jobs.risk import refresh_risk
 from jobs.escalate import run_escalations
 from jobs.follow_up import run_follow_ups
@@ -30,6 +31,7 @@ REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
 REPAIR_EVERY = 600
+RETENTION_EVERY = 3600
 
 
 def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
@@ -61,6 +63,8 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
     if rt.config.repair.enabled:
         scheduler.add_job(run_repair, "interval", args=(rt,), seconds=REPAIR_EVERY, id="repair",
                           next_run_time=now, name="trust repair after statements")
+    scheduler.add_job(purge_community_text, "interval", args=(rt,), seconds=RETENTION_EVERY, id="retention",
+                      next_run_time=now, name="community message retention")
     if rt.config.watchlist.entities:
         scheduler.add_job(refresh_risk, "interval", args=(rt,), minutes=rt.config.watchlist.risk.interval_minutes,
                           id="risk", next_run_time=now, name="risk index of watched entities")

@@ -14,7 +14,7 @@ from bot.incidents.state import TABLE, Action, State
 
 GRADES = ("轻微", "一般", "重大")
 HEADER_COLOURS = {"重大": "red", "一般": "orange", "轻微": "blue", None: "grey"}
-PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "other": "其他"}
+PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "community": "社群", "other": "其他"}
 CLOSED_COLOURS = {State.RESOLVED: "green", State.FALSE_POSITIVE: "grey"}
 # caps that keep the worst case well inside Feishu's 30 KB card limit (see tests/cards)
 SUMMARY_LIMIT, TITLE_LIMIT, REASON_LIMIT, STEP_LIMIT, NAME_LIMIT = 60, 80, 100, 80, 30

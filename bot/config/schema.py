@@ -59,6 +59,12 @@ class Config(Strict):
             raise ValueError(f"watchlist.risk.chat: chat {self.watchlist.risk.chat!r} is not defined under "
                              "alerting.chats")
         check_customers(self.customers, self.customer_tiers, chats)
+        alert_chats = {chat_id: name for name, chat_id in chats.items()}
+        for i, spec in enumerate(self.sources):
+            for j, chat_id in enumerate(getattr(spec, "chats", []) if spec.kind == "feishu_chat" else []):
+                if chat_id in alert_chats:
+                    raise ValueError(f"sources[{i}].chats[{j}]: {chat_id} is a community chat and also "
+                                     f"alerting.chats.{alert_chats[chat_id]}; alerts never go back into a community chat")
         brands = {b.name for b in self.brands}
         for i, e in enumerate(self.watchlist.entities):
             if e.name in brands:
