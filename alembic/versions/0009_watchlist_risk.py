@@ -1,7 +1,7 @@
 """watchlist risk index per entity; the customer an incident touches
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import bot.db
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

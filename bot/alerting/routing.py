@@ -2,14 +2,18 @@
 
 A brand's own route (alerting.brand_routes.<brand>.<grade|default>) wins over a watched entity's kind route
 (watchlist.routes.<kind>.<grade|default>, passed in as `kind_route`), which wins over the global one
-(alerting.routes.<grade|default>). Moderate and major incidents (alerting.mention_grades) mention the
+(alerting.routes.<grade|default>); the chat an incident's customer tier names is added (`incident_chats`). Moderate and major incidents (alerting.mention_grades) mention the
 members on call; major ones also the leads. Never @all: mentions come only from config open_ids.
 """
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.config import Config
 from bot.config.alerting import OPEN_ID, AlertingConfig
+from bot.customers.routes import tier_chats
+from bot.models import Incident
+from bot.watchlists.entities import kind_route
 
 _OPEN_ID = re.compile(OPEN_ID)
 
@@ -28,6 +32,13 @@ def chats_for(cfg: AlertingConfig, brand: str, grade: str | None,
         if names:
             return tuple(dict.fromkeys(cfg.chats[n] for n in names))
     return tuple(dict.fromkeys(cfg.chat_ids_for(grade, brand)))
+
+
+def incident_chats(config: Config, inc: Incident) -> tuple[str, ...]:
+    """Where an incident's cards go now: by its brand (or watched entity's kind) and current grade, plus the
+    chat of its customer's tier."""
+    routed = chats_for(config.alerting, inc.brand, inc.grade, kind_route(config, inc.brand))
+    return tuple(dict.fromkeys(routed + tier_chats(config, inc)))
 
 
 def mentions_for(cfg: AlertingConfig, grade: str | None, on_call: list[str],

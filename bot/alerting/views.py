@@ -12,7 +12,7 @@ from bot.alerting.routing import mentions_for
 from bot.cards.incident import IncidentView, ItemLine, TopicLine
 from bot.config import Config
 from bot.customers.routes import manager_of
-from bot.incidents.state import State
+from bot.state import State
 from bot.models import Incident, Item, Source
 from bot.oncall import leads, on_call
 from bot.watchlists.entities import entity_label, entity_owner

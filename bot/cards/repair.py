@@ -1,17 +1,79 @@
 """The trust-repair section of the review card: before / after curves (VChart line chart: negative items a day
 and negative share per window), the repair actions with their times, and whether the story calmed down."""
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.cards.text import safe_text
 from bot.clock import SHANGHAI
 
-if TYPE_CHECKING:
-    from bot.incidents.repair import Repair
-
 MAX_ACTIONS = 10
+DAY = timedelta(days=1)
 
 
-def repair_chart(r: "Repair") -> dict:
+@dataclass(frozen=True)
+class Window:
+    label: str
+    start: datetime
+    end: datetime
+    volume: int
+    negative: int
+    complaints: tuple[str, ...]  # the most engaging negative titles not seen in an earlier window
+    closed: bool
+
+    @property
+    def share(self) -> float:
+        return self.negative / self.volume if self.volume else 0.0
+
+    @property
+    def negative_per_day(self) -> float:
+        return self.negative / ((self.end - self.start) / DAY)
+
+
+@dataclass(frozen=True)
+class RepairAction:
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Repair:
+    statement_at: datetime
+    horizon_weeks: int
+    windows: list[Window]  # before, first 24 h, week 1 … week n
+    actions: list[RepairAction]
+    doubts: bool | None  # None until the first 24 h are over
+    report_asked_at: datetime | None
+    report_due_at: datetime | None
+    report_at: datetime | None
+    calm_week: int | None  # the week from which every closed week was calm
+
+    @property
+    def before(self) -> Window:
+        return self.windows[0]
+
+    @property
+    def first(self) -> Window:
+        return self.windows[1]
+
+    @property
+    def weeks(self) -> list[Window]:
+        return self.windows[2:]
+
+    @property
+    def over(self) -> bool:
+        return self.windows[-1].closed
+
+    @property
+    def verdict(self) -> str:
+        if self.calm_week is not None:
+            return f"第 {self.calm_week} 周起平息（{self.horizon_weeks} 周内）"
+        return f"{self.horizon_weeks} 周内未平息" if self.over else "跟踪中"
+
+
+
+
+def repair_chart(r: Repair) -> dict:
     values = []
     for w in r.windows:
         values.append({"window": w.label, "metric": "负面条数/天", "value": round(w.negative_per_day, 1)})
@@ -22,7 +84,7 @@ def repair_chart(r: "Repair") -> dict:
         "title": {"visible": True, "text": "声明前后：负面声量与占比"}}}
 
 
-def repair_elements(r: "Repair") -> list[dict]:
+def repair_elements(r: Repair) -> list[dict]:
     lines = [f"声明 {r.statement_at.astimezone(SHANGHAI):%m-%d %H:%M} · 跟踪 {r.horizon_weeks} 周 · **{r.verdict}**"]
     if r.doubts is not None:
         lines.append(f"声明后 24 小时：{'质疑仍在' if r.doubts else '质疑明显减少'}"

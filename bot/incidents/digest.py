@@ -3,8 +3,8 @@
 Drills are left out everywhere (`real_only`). `load_digest` reads; the figures are plain values for
 `bot.cards.digest.render_digest_card` and for a `/status` reply.
 """
+import logging
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
@@ -12,41 +12,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
+from bot.cards.digest import CustomerIncident, Digest, render_digest_card
 from bot.config import Config
-from bot.grades import Grade
+from bot.config.response import parse_hhmm
 from bot.incidents.drills import real_only
-from bot.incidents.queries import Overdue, overdue_incidents
-from bot.incidents.state import State
-from bot.models import Incident, Item
+from bot.incidents.queries import overdue_incidents
+from bot.state import OPEN_STATES, State
+from bot.models import Delivery, Incident, Item
+from bot.grades import SEVERE_FIRST, Grade
 
-OPEN = [s.value for s in State if s.is_open]
-GRADES = ("重大", "一般", "轻微", "未定级")
+log = logging.getLogger(__name__)
+
+GRADES = (*SEVERE_FIRST, "未定级")
 TOP = 5
-
-
-@dataclass(frozen=True)
-class CustomerIncident:
-    incident_id: int
-    title: str
-    grade: str | None
-    tier: str
-    customer: str
-
-
-@dataclass(frozen=True)
-class Digest:
-    day: str                                  # local date, YYYY-MM-DD
-    generated_at: datetime
-    counts: dict[str, dict[str, int]]         # grade → state → incidents opened in 24 h or still open
-    ack_median: timedelta | None              # last 7 days
-    ack_n: int
-    resolve_median: timedelta | None
-    resolve_n: int
-    overdue: list[Overdue]
-    top_brands: list[tuple[str, int]]         # items in 24 h
-    top_topics: list[tuple[str, int]]
-    volume: list[tuple[str, str, int]]        # (hour "HH:00", grade, items) over the last 24 h
-    customers: list[CustomerIncident] = field(default_factory=list)  # VIP first: listed at the top
 
 
 def _median(spans: list[timedelta]) -> timedelta | None:
@@ -58,7 +38,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     tz = ZoneInfo(config.response.timezone)
     day_ago, week_ago = now - timedelta(hours=24), now - timedelta(days=7)
     active = session.scalars(real_only(select(Incident).where(
-        or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN)))).order_by(Incident.id)).all()
+        or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN_STATES)))).order_by(Incident.id)).all()
     counts: dict[str, dict[str, int]] = {}
     for inc in active:
         by_state = counts.setdefault(inc.grade or "未定级", {})
@@ -72,7 +52,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     rows = session.execute(real_only(select(seen, Incident.brand, Incident.grade, Item.topics)
                                      .join(Incident, Incident.id == Item.incident_id).where(seen >= day_ago))).all()
     start = now.astimezone(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    volume = Counter()
+    volume: Counter[tuple[int, str]] = Counter()
     for at, _brand, grade, _topics in rows:
         hour = int((at - start) // timedelta(hours=1))
         if 0 <= hour < 24:
@@ -84,6 +64,34 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
                   len(fixes), late,
                   Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series,
                   customer_incidents(active))
+
+
+def digest_chat(config: Config) -> str | None:
+    """The chat id of `response.digest.chat`, else the first chat of the default route."""
+    name = config.response.digest.chat
+    if name:
+        return config.alerting.chats.get(name)
+    chats = config.alerting.chat_ids_for(None)
+    return chats[0] if chats else None
+
+
+def queue_digest(session: Session, config: Config, now: datetime) -> str | None:
+    """Queue today's digest card if it is due and not queued yet (one per local day); returns its key."""
+    cfg = config.response
+    local = now.astimezone(cfg.tz)
+    if not cfg.digest.enabled or local.time() < parse_hhmm(cfg.digest.time):
+        return None
+    chat = digest_chat(config)
+    if chat is None:
+        log.warning("digest: response.digest.chat %r is not under alerting.chats; not sent", cfg.digest.chat)
+        return None
+    day = local.date().isoformat()
+    key = Outbound.DIGEST.key(day)
+    if session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None:
+        return None
+    card = render_digest_card(load_digest(session, config, now))
+    rows = submit(session, config, Outgoing(Outbound.DIGEST, chats=(chat,), card=card, key=(day,)), now)
+    return key if rows else None
 
 
 def customer_incidents(active: list[Incident]) -> list[CustomerIncident]:

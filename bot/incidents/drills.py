@@ -99,7 +99,7 @@ def _open(session: Session, config: Config, brand: str, story: str, n: int, grad
     inc = Incident(brand=brand, event_key=f"drill:{stamp}", open_key=f"{brand}:drill:{stamp}", title=f"{PREFIX}{brand}{story}",
                    state="triggered", grade=grade, grade_source="manual", reasons=["演练：模拟事件，非真实舆情"],
                    item_count=n, platforms=["drill"], sources=[SOURCE], topics=topics, is_drill=True,
-                   first_seen_at=now, last_seen_at=now, opened_at=now, updated_at=now, sentiment=-0.6, policy={})
+                   first_seen_at=now, last_seen_at=now, opened_at=now, updated_at=now, sentiment=0.2, policy={})
     if customer is not None:
         inc.customer, inc.customer_tier = customer
         # the same rule as a real post by the customer: one grade up, the reason on the card
@@ -112,7 +112,7 @@ def _open(session: Session, config: Config, brand: str, story: str, n: int, grad
     for i in range(n):
         session.add(Item(source_id=sid, external_id=f"drill-{inc.id}-{i}", platform="drill",
                          title=f"{PREFIX}{story}（模拟内容 {i + 1}）", text=f"{PREFIX}{story}", fetched_at=now,
-                         published_at=now, brands=[], topics=topics, rules=[], regulators=[], sentiment=-0.6,
+                         published_at=now, brands=[], topics=topics, rules=[], regulators=[], sentiment=0.2,
                          negative=True, incident_id=inc.id))
     session.add(IncidentEvent(incident_id=inc.id, at=now, kind="detected", actor=actor, via="command",
                               text=what, detail={"drill": True, "grade": inc.grade}))

@@ -66,7 +66,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
     """Analyse freshly stored items (flushed, in the caller's transaction), group them and alert."""
     result = Accepted()
     analyzer = analyzer_for(config)
-    store = DbIncidentStore(session, config.analysis.grading, now)
+    store = DbIncidentStore(session, config.analysis.grading, now,
+                            timedelta(hours=config.analysis.clustering.window_hours))
     authority = _authority(config, source_name)
     for row in items:
         seen = row.published_at or row.fetched_at
@@ -85,9 +86,13 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                               engagement=doc.metrics.engagement, negative=a.negative, regulators=a.regulators)
         incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash, graded), store,
                                         config.analysis.clustering)
+        if incident_id is None:
+            log.info("item %s (%s) is older than the open incident of its event by more than the window: "
+                     "kept, not grouped", row.id, seen)
+            continue
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
-        incident = session.get(Incident, incident_id)
+        incident = session.get_one(Incident, incident_id)
         customer = customer_of_post(config, row.author, f"{row.title}\n{row.text}")
         if customer is not None:
             mark(incident, customer)
@@ -124,7 +129,7 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
     incident.sentiment = a.sentiment if incident.sentiment is None else round(
         (incident.sentiment * (stats.item_count - 1) + a.sentiment) / stats.item_count, 4)
     incident.updated_at = now
-    if after != before:
+    if after is not None and after != before:
         session.add(IncidentEvent(incident_id=incident.id, at=now, kind="graded", via="system",
                                   text=f"自动定级 {before.value if before else '无'} → {after.value}",
                                   detail={"from": before.value if before else None, "to": after.value,

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.alerting import outbox, queries
-from bot.cards.text import safe_text, text_mentions
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
+from bot.cards.repair import DAY, Repair, RepairAction, Window
+from bot.cards.text import safe_text
 from bot.clock import SHANGHAI
 from bot.config import Config
 from bot.config.repair import RepairConfig
@@ -26,7 +28,7 @@ from bot.oncall import on_call
 
 MAX_COMPLAINTS = 3
 NO_TOPIC = "其他"  # the event key of an item with no risk topic (bot.analysis.pipeline.Analysis.event_key)
-DAY = timedelta(days=1)
+
 # a /repair text that hands in the detailed investigation report the bot asked for
 REPORT_WORDS = ("补充调查报告", "调查报告")
 
@@ -37,67 +39,6 @@ class ReactionItem:
     negative: bool
     title: str
     engagement: int
-
-
-@dataclass(frozen=True)
-class Window:
-    label: str
-    start: datetime
-    end: datetime
-    volume: int
-    negative: int
-    complaints: tuple[str, ...]  # the most engaging negative titles not seen in an earlier window
-    closed: bool
-
-    @property
-    def share(self) -> float:
-        return self.negative / self.volume if self.volume else 0.0
-
-    @property
-    def negative_per_day(self) -> float:
-        return self.negative / ((self.end - self.start) / DAY)
-
-
-@dataclass(frozen=True)
-class RepairAction:
-    at: datetime
-    author: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Repair:
-    statement_at: datetime
-    horizon_weeks: int
-    windows: list[Window]  # before, first 24 h, week 1 … week n
-    actions: list[RepairAction]
-    doubts: bool | None  # None until the first 24 h are over
-    report_asked_at: datetime | None
-    report_due_at: datetime | None
-    report_at: datetime | None
-    calm_week: int | None  # the week from which every closed week was calm
-
-    @property
-    def before(self) -> Window:
-        return self.windows[0]
-
-    @property
-    def first(self) -> Window:
-        return self.windows[1]
-
-    @property
-    def weeks(self) -> list[Window]:
-        return self.windows[2:]
-
-    @property
-    def over(self) -> bool:
-        return self.windows[-1].closed
-
-    @property
-    def verdict(self) -> str:
-        if self.calm_week is not None:
-            return f"第 {self.calm_week} 周起平息（{self.horizon_weeks} 周内）"
-        return f"{self.horizon_weeks} 周内未平息" if self.over else "跟踪中"
 
 
 def window_bounds(statement_at: datetime, weeks: int) -> list[tuple[str, datetime, datetime]]:
@@ -204,13 +145,10 @@ def window_text(incident_id: int, w: Window, before: Window) -> str:
     return "\n".join(lines)
 
 
-def ask_text(incident_id: int, r: Repair, due: datetime, mentions: tuple[str, ...]) -> str:
+def ask_text(incident_id: int, r: Repair, due: datetime) -> str:
     lines = [f"❓ 信任修复 #{incident_id}：声明后 24 小时负面占比 {_pct(r.first.share)}，未比声明前"
              f"（{_pct(r.before.share)}）明显下降，公众质疑仍在。",
              f"请在 {due.astimezone(SHANGHAI):%m-%d %H:%M} 前发布补充调查报告，并以 /repair {incident_id} 补充调查报告 链接 记录。"]
-    at = text_mentions(mentions)
-    if at:
-        lines.append(at)
     return "\n".join(lines)
 
 
@@ -222,30 +160,24 @@ def track_incident(session: Session, config: Config, incident_id: int, now: date
         return 0
     r = load_repair(session, config.repair, inc, now)
     assert r is not None
-    chats = queries.card_chats(session, inc.id)
     queued = 0
+    stamp = int(r.statement_at.timestamp())
     for k, w in enumerate(r.windows[1:], 1):
         if not w.closed:
             break
-        for chat in chats:
-            queued += outbox.enqueue_once(
-                session, key=f"i{inc.id}-rp{k}-{int(r.statement_at.timestamp())}-{outbox.short_key(chat, 10)}",
-                kind="thread_reply", chat_id=chat, msg_type="text", now=now, incident_id=inc.id,
-                payload={"content": {"text": window_text(inc.id, w, r.before)}, "reason": "repair"}) is not None
+        out = Outgoing(Outbound.REPAIR, inc, text=window_text(inc.id, w, r.before), key=(f"w{k}", stamp))
+        queued += len(submit(session, config, out, now))
     if r.doubts and r.report_asked_at is None and r.report_at is None:
-        if not fire_once(session, inc.id, f"repair-ask@{int(r.statement_at.timestamp())}", now):
+        if not fire_once(session, inc.id, f"repair-ask@{stamp}", now):
             return queued  # asked already (another worker)
         due = now + timedelta(hours=config.repair.report_deadline_hours)
         who = tuple(p for p in (inc.owner or inc.acknowledged_by,) if p) or tuple(on_call(config, now))
-        text = ask_text(inc.id, r, due, who)
         session.add(IncidentEvent(incident_id=inc.id, at=now, kind="repair_ask", via="system",
                                   text=f"质疑未消，要求 {due.astimezone(SHANGHAI):%m-%d %H:%M} 前发布补充调查报告",
                                   detail={"due": due.isoformat(), "before_share": r.before.share,
                                           "after_share": r.first.share}))
-        for chat in chats:
-            outbox.enqueue(session, kind="thread_reply", chat_id=chat, msg_type="text", now=now, incident_id=inc.id,
-                           payload={"content": {"text": text}, "reason": "repair_ask"})
-            queued += 1
+        out = Outgoing(Outbound.REPAIR, inc, text=ask_text(inc.id, r, due), mentions=who, key=("ask", stamp))
+        queued += len(submit(session, config, out, now))
     return queued
 
 

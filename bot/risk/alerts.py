@@ -8,9 +8,10 @@ from typing import cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
-from bot.alerting import outbox
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
 from bot.alerting.routing import chats_for
-from bot.cards.text import safe_text, text_mentions
+from bot.cards.text import safe_text
 from bot.config import Config
 from bot.config.watchlist import KIND_LABELS, WatchedEntity
 from bot.models import EntityRisk
@@ -33,9 +34,6 @@ def jump_text(entity: WatchedEntity, today: EntityRisk, yesterday: EntityRisk, t
              f"今日 {today.index:g}，昨日 {yesterday.index:g}（+{today.index - yesterday.index:.1f}，阈值 {threshold:g}）"]
     lines += [f"· {safe_text(str(r), 100)}" for r in today.reasons[:4]]
     lines.append(f"详情：/risk {safe_text(entity.name, 40)}")
-    at = text_mentions((entity.owner,) if entity.owner else ())
-    if at:
-        lines.append(at)
     return "\n".join(lines)
 
 
@@ -52,11 +50,10 @@ def check_jumps(session: Session, config: Config, now: datetime) -> list[str]:
         if not cast(CursorResult, session.execute(claim)).rowcount:
             continue
         chats = risk_chats(config, entity)
-        text = jump_text(entity, today, yesterday, threshold)
-        for chat_id in chats:
-            outbox.enqueue_once(session, key=f"risk-{outbox.short_key(entity.name, 12)}-{today.day:%Y%m%d}-"
-                                             f"{outbox.short_key(chat_id, 8)}",
-                                kind="message", chat_id=chat_id, msg_type="text", payload={"text": text}, now=now)
+        submit(session, config, Outgoing(Outbound.RISK_JUMP, chats=chats, text=jump_text(entity, today, yesterday,
+                                                                                          threshold),
+                                         mentions=(entity.owner,) if entity.owner else (),
+                                         key=(entity.name, today.day.isoformat())), now)
         log.info("risk index of %s jumped to %s (+%.1f): told %d chat(s)", entity.name, today.index,
                  today.index - yesterday.index, len(chats))
         jumped.append(entity.name)
