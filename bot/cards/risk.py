@@ -1,14 +1,41 @@
 """The /risk card (JSON 2.0): a watched entity's risk index today with its reasons, the trend as a line chart
 (the card's `chart` component takes a VChart spec) and the top negative stories. Post titles are untrusted."""
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.cards.text import safe_text, safe_url
-from bot.config.watchlist import KIND_LABELS, TIER_LABELS
-
-if TYPE_CHECKING:
-    from bot.risk.report import RiskReport
+from bot.config.watchlist import KIND_LABELS, TIER_LABELS, WatchedEntity
 
 URL_LIMIT = 600
+
+
+@dataclass(frozen=True)
+class Story:
+    title: str
+    url: str | None
+    source: str
+    published_at: datetime | None
+    engagement: int
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    entity: WatchedEntity
+    series: list[dict]  # oldest first, as `as_record` gives each day
+    stories: list[Story]
+
+    @property
+    def today(self) -> dict:
+        return self.series[-1]
+
+    def as_json(self) -> dict:
+        return {"entity": self.entity.name, "kind": self.entity.kind, "kind_label": KIND_LABELS[self.entity.kind],
+                "tier": self.entity.tier, "series": self.series,
+                "top_stories": [{"title": s.title, "url": s.url, "source": s.source, "engagement": s.engagement,
+                                 "published_at": s.published_at.isoformat() if s.published_at else None}
+                                for s in self.stories]}
+
+
 
 
 def _md(content: str) -> dict:
@@ -23,7 +50,7 @@ def _colour(index: float) -> str:
     return "red" if index >= 60 else "orange" if index >= 30 else "green"
 
 
-def trend_chart(r: "RiskReport") -> dict:
+def trend_chart(r: RiskReport) -> dict:
     values = [{"day": d["day"][5:], "index": d["index"]} for d in r.series]
     return {"tag": "chart", "aspect_ratio": "16:9", "chart_spec": {
         "type": "line", "data": [{"id": "risk", "values": values}], "xField": "day", "yField": "index",
@@ -31,7 +58,7 @@ def trend_chart(r: "RiskReport") -> dict:
         "title": {"visible": True, "text": f"近 {len(values)} 天舆情风险指数"}}}
 
 
-def render_risk_card(r: "RiskReport") -> dict:
+def render_risk_card(r: RiskReport) -> dict:
     e, today = r.entity, r.today
     elements = [_md(f"**今日指数 {today['index']:g}** / 100　负面 {today['negative']} 条 · 共 {today['volume']} 条"),
                 _text("\n".join(f"· {safe_text(str(x), 100)}" for x in today["reasons"][:5])),

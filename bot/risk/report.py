@@ -2,34 +2,16 @@
 negative stories over that window."""
 import csv
 import io
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot.config import Config
-from bot.config.watchlist import KIND_LABELS, WatchedEntity
-from bot.risk.series import Story, as_record, day_start, refresh, top_stories
+from bot.cards.risk import RiskReport
+from bot.config.watchlist import WatchedEntity
+from bot.risk.series import as_record, day_start, refresh, top_stories
 
 MAX_DAYS = 365
-
-
-@dataclass(frozen=True)
-class RiskReport:
-    entity: WatchedEntity
-    series: list[dict]  # oldest first, as `as_record` gives each day
-    stories: list[Story]
-
-    @property
-    def today(self) -> dict:
-        return self.series[-1]
-
-    def as_json(self) -> dict:
-        return {"entity": self.entity.name, "kind": self.entity.kind, "kind_label": KIND_LABELS[self.entity.kind],
-                "tier": self.entity.tier, "series": self.series,
-                "top_stories": [{"title": s.title, "url": s.url, "source": s.source, "engagement": s.engagement,
-                                 "published_at": s.published_at.isoformat() if s.published_at else None}
-                                for s in self.stories]}
 
 
 def risk_report(session: Session, config: Config, entity: WatchedEntity, days: int, now: datetime,

@@ -5,25 +5,16 @@ An entity's items are those of its incidents (an item names one incident's entit
 recomputes the window asked for from the items in one query, so a backfill or a late item shows up; the
 row of a day keeps when its jump was alerted.
 """
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.cards.risk import Story
 from bot.models import EntityRisk, Incident, Item, Source
 from bot.risk.index import TREND_DAYS, DayItem, RiskDay, risk_of_day
 from bot.watchlists.severity import severity
-
-
-@dataclass(frozen=True)
-class Story:
-    title: str
-    url: str | None
-    source: str
-    published_at: datetime | None
-    engagement: int
 
 
 def _seen_at():
