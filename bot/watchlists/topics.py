@@ -8,6 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from bot.analysis.pipeline import Analysis, Analyzer, Document, TopicHit
+from bot.analysis.segment import normalise
 from bot.analysis.topics import Lexicon
 from bot.watchlists.severity import company_topics
 
@@ -19,8 +20,11 @@ def _lexicon() -> Lexicon:
 
 def with_company_topics(analyzer: Analyzer, doc: Document, a: Analysis) -> Analysis:
     """The analysis with the company topics found in the document in place of the others (negated hits left out)."""
+    lexicon = _lexicon()
+    if not lexicon.match(normalise(f"{doc.title}\n{doc.text}")).words:
+        return a  # no company topic word at all: no need to segment again for negation
     text, sig = analyzer.signals(doc)
-    found = _lexicon().match(text, sig.tokens, sig.negated).words
+    found = lexicon.match(text, sig.tokens, sig.negated).words
     if not found:
         return a
     # only the company topics: the event key must name the company's trouble, whichever lexicon saw more words
