@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerting.kinds import Outbound
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
+from bot.alerting.pipeline import Outgoing, submit
 from bot.analysis.clustering import ClusterItem, assign
 from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
@@ -94,8 +96,7 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
             row.duplicate_of_id = int(placement.duplicate_of)
         incident = session.get_one(Incident, incident_id)
         customer = customer_of_post(config, row.author, f"{row.title}\n{row.text}")
-        if customer is not None:
-            mark(incident, customer)
+        newly_marked = customer is not None and mark(incident, customer)
         is_new = incident_id in store.opened
         store.opened.discard(incident_id)
         if is_new:
@@ -104,6 +105,9 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                                       text=f"{source_name} 发现「{brand}」相关内容：{placement.reason}",
                                       detail={"item_id": row.id}))
         result.alerts += _regrade(session, config, store, incident, a, is_new, now)
+        if newly_marked and not is_new and _alerted(session, incident.id):
+            # the customer's tier may name a chat the incident's card is not in yet, whatever its grade
+            submit(session, config, Outgoing(Outbound.INCIDENT_CARD, incident), now)
         if is_new:
             # the response policy in force when it opened holds for its whole life, whatever the config says later
             incident.policy = {**(incident.policy or {}), **snapshot_policy(config, incident.grade)}

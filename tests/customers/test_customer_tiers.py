@@ -94,3 +94,15 @@ def test_customer_config_mistakes_name_their_path(data, path, reason):
 
 def test_the_grade_steps_are_the_enum_order():
     assert list(Grade) == [Grade.MINOR, Grade.MODERATE, Grade.MAJOR]
+
+
+def test_a_partner_joining_an_alerted_incident_brings_its_card_to_the_partner_chat(rt, client, feishu, clock):
+    push(rt, "某用户投诉星河消费金融重复扣款，客服推诿不处理", author="路人甲", reposts=10)
+    run_worker(rt, client, clock, seconds=30)
+    assert [m.chat_id for m in feishu.posts()] == [SERVICE]
+    push(rt, "云顶也投诉星河消费金融重复扣款，客服推诿", author="某员工", reposts=1)
+    inc = only_incident(rt)
+    assert (inc.customer, inc.grade) == ("云顶科技", "轻微")  # no raise for this tier, the same incident
+    run_worker(rt, client, clock, seconds=2)
+    [card] = feishu.in_chat(PARTNER_CHAT)
+    assert BD in card.mentions and len(feishu.in_chat(SERVICE)) == 1
