@@ -4,13 +4,12 @@ partners), where their incidents go, and the 舆情 risk index kept for each of 
 An entity is matched exactly like a brand (it is a `BrandSpec` with a kind, an owner and a tier), so every
 matching rule brands have — aliases, exclusions — holds for it too.
 """
-import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from bot.config.analysis import GRADE_NAMES, BrandSpec
-from bot.config.base import OPEN_ID, Strict
+from bot.config.base import OpenId, Strict
 
 ENTITY_KINDS = ("product", "executive", "borrower", "partner")
 KIND_LABELS = {"product": "产品", "executive": "高管", "borrower": "借款企业", "partner": "合作方"}
@@ -23,15 +22,9 @@ class WatchedEntity(BrandSpec):
     """A watched name: matched like a brand, routed by its kind, owned by someone who is told about it."""
 
     kind: Literal["product", "executive", "borrower", "partner"]
-    owner: str | None = None
+    owner: OpenId | None = None
     tier: Literal["key", "standard"] = "standard"
 
-    @field_validator("owner")
-    @classmethod
-    def _open_id(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(OPEN_ID, v):
-            raise ValueError(f"{v!r} is not a Feishu open_id (ou_…)")
-        return v
 
 
 class RiskConfig(Strict):
