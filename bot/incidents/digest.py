@@ -63,7 +63,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     return Digest(now.astimezone(tz).date().isoformat(), now, counts, _median(acks), len(acks), _median(fixes),
                   len(fixes), late,
                   Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series,
-                  customer_incidents(active))
+                  customer_incidents(list(active)))
 
 
 def digest_chat(config: Config) -> str | None:
