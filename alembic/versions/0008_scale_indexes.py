@@ -2,7 +2,7 @@
 when incidents opened and were resolved; an incident's running tally
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-29 08:20:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

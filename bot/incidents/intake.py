@@ -16,17 +16,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerting.kinds import Outbound
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
+from bot.alerting.pipeline import Outgoing, submit
 from bot.analysis.clustering import ClusterItem, assign
 from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config
+from bot.customers.tiers import bump, customer_of_post, mark
 from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import BatchIncidentStore, signature_columns, stored_sums
 from bot.items.normalise import NormalisedItem
 from bot.models import Delivery, Incident, IncidentEvent
+from bot.watchlists.entities import names_company, names_to_match
+from bot.watchlists.topics import with_company_topics
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +44,7 @@ def analyzer_for(config: Config) -> Analyzer:
     with _lock:
         entry = _analyzers.get(id(config))
         if entry is None or entry[0] is not config:
-            entry = (config, Analyzer.from_config(config.brands, config.analysis))
+            entry = (config, Analyzer.from_config(names_to_match(config), config.analysis))
             _analyzers[id(config)] = entry
         return entry[1]
 
@@ -73,8 +78,12 @@ def _document(item: NormalisedItem, source_name: str, weight: float) -> Document
 
 
 def analyse(config: Config, source_name: str, item: NormalisedItem) -> Analysis:
-    """The analysis of one item, as `yuqing analyze` makes it (pure: no database)."""
-    return analyzer_for(config).analyze(_document(item, source_name, authority(config, source_name)))
+    """The analysis of one item, as `yuqing analyze` makes it (pure: no database), with the watched companies'
+    topics when it names one."""
+    analyzer = analyzer_for(config)
+    doc = _document(item, source_name, authority(config, source_name))
+    a = analyzer.analyze(doc)
+    return with_company_topics(analyzer, doc, a) if names_company(config, a) else a
 
 
 def analysis_columns(a: Analysis, weight: float) -> dict[str, Any]:
@@ -136,6 +145,10 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
     touched = []
     for incident_id, batch in by_incident.items():
         incident = incidents[incident_id]
+        newly_marked = False
+        for n in batch:
+            customer = customer_of_post(config, n.item.author, f"{n.item.title}\n{n.item.text}")
+            newly_marked = (customer is not None and mark(incident, customer)) or newly_marked
         is_new = incident_id in store.opened
         if is_new:
             result.incidents += 1
@@ -147,10 +160,13 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         if is_new:
             # the response policy in force when it opened holds for its whole life, whatever the config says later
             incident.policy = {**(incident.policy or {}), **snapshot_policy(config, incident.grade)}
-        touched.append((incident, before, is_new, len(batch)))
+        touched.append((incident, before, is_new, len(batch), newly_marked))
     session.flush()
-    for incident, before, is_new, added in touched:
+    for incident, before, is_new, added, newly_marked in touched:
         result.alerts += _notify(session, config, incident, before, is_new, incident.id in alerted, added, now)
+        if newly_marked and not is_new and incident.id in alerted:
+            # the customer's tier may name a chat the incident's card is not in yet, whatever its grade
+            submit(session, config, Outgoing(Outbound.INCIDENT_CARD, incident), now)
     return result
 
 
@@ -158,7 +174,7 @@ def _regrade(session: Session, config: Config, store: BatchIncidentStore, incide
              analyses: list[Analysis], now: datetime) -> Grade | None:
     """Refresh the incident's figures and automatic grade from its tally; returns the grade before."""
     stats = store.stats(incident.id, now)
-    decision = grade_incident(stats, config.analysis.grading)
+    decision = bump(config, incident, stats.negative_count, grade_incident(stats, config.analysis.grading))
     before = Grade(incident.grade) if incident.grade else None
     after = before if incident.grade_source == "manual" else raise_only(before, decision.grade)
     incident.grade = after.value if after else None

@@ -58,7 +58,8 @@ def overdue_incidents(session: Session, config: Config, incidents: Sequence[Inci
 # objects, none of the JSON figures): thousands of open incidents cost one query and little else
 RESPONSE_FIELDS = (Incident.id, Incident.title, Incident.brand, Incident.state, Incident.grade, Incident.owner,
                    Incident.policy, Incident.is_drill, Incident.opened_at, Incident.acknowledged_at,
-                   Incident.assessed_at, Incident.statement_at, Incident.resolved_at)
+                   Incident.assessed_at, Incident.statement_at, Incident.resolved_at, Incident.customer,
+                   Incident.customer_tier)
 
 
 def response_rows(session: Session, where: ColumnElement[bool]) -> list[Row]:

@@ -6,9 +6,10 @@ from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMes
 from bot.models.item import Item
 from bot.models.job_lease import JobLease
 from bot.models.member import Member
+from bot.models.risk import EntityRisk
 from bot.models.source import Source
 
 __all__ = [
-    "ChatSendBudget", "Delivery", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
-    "Item", "JobLease", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source",
+    "ChatSendBudget", "Delivery", "EntityRisk", "Escalation", "InboxEvent", "Incident", "IncidentEvent",
+    "IncidentMessage", "Item", "JobLease", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source",
 ]

@@ -30,6 +30,9 @@ class Incident(Base):
     topics: Mapped[list] = mapped_column(JSON, default=list)
     sentiment: Mapped[float | None]
     is_drill: Mapped[bool] = mapped_column(default=False)
+    # the highest-tier customer a post of it is by or about (config `customers`), shown in the chats only
+    customer: Mapped[str | None] = mapped_column(String(100))
+    customer_tier: Mapped[str | None] = mapped_column(String(20))
     # running sums of its items for grading (negative count, weighted reach, regulators, state media), so a new
     # item costs the same whatever the incident's size; NULL until the intake first tallies it
     tally: Mapped[dict | None] = mapped_column(JSON)
