@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/cv_train.py [--data DIR]
 
 Each outer fold refits the model on the other four fifths with train_sentiment.fit (the shipped procedure) and
-scores the held fifth with the Analyzer's decision rule (sentiment.is_negative, default config). Prints
+scores the held fifth with the Analyzer's decision rule (sentiment.decide, default config). Prints
 negative-class P/R/F1 pooled over the five held folds.
 """
 import argparse
@@ -11,7 +11,7 @@ import random
 
 from train_sentiment import FOLDS, fit, load
 
-from bot.analysis.sentiment import BayesTable, SentimentModel, is_negative
+from bot.analysis.sentiment import BayesTable, SentimentModel, decide
 from bot.config.analysis import SentimentConfig
 
 SEED = 7  # outer split; fit's inner split uses 2019
@@ -29,7 +29,9 @@ def run(sigs, samples, config: SentimentConfig = SentimentConfig()) -> tuple[flo
         for i in held:
             words, gold = samples[i]
             p_neg = model.p_negative(sigs[i].features(model.bayes.log_odds(words)))
-            pred = is_negative(p_neg, sigs[i].risk.count(), config)
+            sig = sigs[i]
+            pred = decide(p_neg, sig.risk.count(), sig.complaint.count(), False, False, sig.stance.statement,
+                          config)
             tp += pred and gold
             fp += pred and not gold
             fn += gold and not pred

@@ -13,7 +13,8 @@ import time
 from datasets import data_dir, finnsp
 
 from bot.analysis.pipeline import Analyzer
-from bot.analysis.segment import normalise, read_word_list
+from bot.analysis.segment import read_word_list
+from bot.analysis.textform import normalise
 from bot.analysis.sentiment import BayesTable
 from bot.config.analysis import AnalysisConfig
 

@@ -277,6 +277,26 @@ def import_(config_path: str, file: Path, source_name: str) -> None:
     click.echo(f"{file}: {r.fetched} read, {r.new} new, {r.matched} matching, {r.skipped} skipped", err=True)
 
 
+@main.group("brands")
+def brands() -> None:
+    """The monitored brands."""
+
+
+@brands.command("test")
+@_config_option
+@click.argument("text")
+@click.option("--platform", default="other", show_default=True, help="Read TEXT as from this platform (e.g. complaint).")
+@click.option("--target", default="", help="A complaint record's 投诉对象 field.")
+def brands_test(config_path: str, text: str, platform: str, target: str) -> None:
+    """Show which brand TEXT names, where and why (or why not), and how the analysis reads it."""
+    from bot.analysis.explain import explain_text
+    from bot.analysis.pipeline import Analyzer
+
+    config = _load(config_path).config
+    for line in explain_text(Analyzer.from_config(config.brands, config.analysis), text, platform, target):
+        click.echo(line)
+
+
 @main.command("analyze")
 @_config_option
 def analyze(config_path: str) -> None:

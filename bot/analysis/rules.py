@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.analysis.phrases import PhraseMatcher
 from bot.analysis.rulesyntax import And, Near, Node, Not, Or, Term, parse_rule, terms_of
-from bot.analysis.segment import normalise
+from bot.analysis.textform import normalise_term as normalise
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,21 @@ def is_negative(p_negative: float, risk_words: int, config: SentimentConfig) -> 
     return p_negative >= max(config.threshold, config.threshold_without_risk_words)
 
 
+def decide(p_negative: float, risk_words: int, complaint_words: int, complaint_platform: bool, praise: bool,
+           statement: bool, config: SentimentConfig) -> bool:
+    """The item-level decision. The company's own statement or fix with no other risk word is not negative; a
+    complaint phrase (「私自扣费」, 「打不通」, 「闪退」) makes the item negative; a complaint platform's record is a
+    complaint about its target unless it praises (「感谢」, 「满意」) and names no risk; otherwise the model decides
+    (`is_negative`)."""
+    if statement and not risk_words:
+        return False
+    if complaint_words:
+        return True
+    if complaint_platform and config.complaint_platform_prior:
+        return bool(risk_words) or not praise
+    return is_negative(p_negative, risk_words, config)
+
+
 @dataclass(frozen=True)
 class SentimentModel:
     bayes: BayesTable

@@ -94,18 +94,27 @@ class DbIncidentStore:
 
     def items(self, incident_id: int) -> list[IncidentItem]:
         rows = self.session.execute(
-            select(Item, Source.name).join(Source, Source.id == Item.source_id).where(Item.incident_id == incident_id)
+            select(Item, Source.name, Incident.brand).join(Source, Source.id == Item.source_id)
+            .join(Incident, Incident.id == Item.incident_id).where(Item.incident_id == incident_id)
         ).all()
         return [IncidentItem(published_at=item.published_at or item.fetched_at, source=source,
                              platform=item.platform, authority=item.authority,
                              engagement=item.reposts + item.comments + item.likes + item.views // 100,
-                             negative=item.negative, regulators=tuple(item.regulators or ()))
-                for item, source in rows]
+                             negative=_negative_about(item, brand), regulators=tuple(item.regulators or ()),
+                             author=item.author)
+                for item, source, brand in rows]
 
     def stats(self, incident_id: int, now: datetime) -> IncidentStats:
         if incident_id not in self._tallies:
             self._tallies[incident_id] = IncidentTally.of(self.items(incident_id), self.grading)
         return self._tallies[incident_id].stats(now)
+
+
+def _negative_about(item: Item, brand: str) -> bool:
+    """Whether the stored analysis found the item negative about this brand (rows without brands: the item flag)."""
+    if not item.brands:
+        return item.negative
+    return any(b.get("negative") for b in item.brands if b.get("name") == brand)
 
 
 def store_signature(row: Item, simhash: int, bands: tuple[int, ...]) -> None:

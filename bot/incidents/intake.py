@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.analysis.clustering import ClusterItem, assign
-from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
+from bot.analysis.grading import authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config
@@ -69,17 +69,16 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         seen = row.published_at or row.fetched_at
         doc = Document(id=str(row.id), title=row.title, text=row.text, source=source_name, platform=row.platform,
                        authority=authority, published_at=seen,
-                       metrics=Metrics(row.views, row.reposts, row.comments, row.likes))
+                       metrics=Metrics(row.views, row.reposts, row.comments, row.likes),
+                       target=row.target or "", author=row.author or "")
         a = analyzer.analyze(doc)
         _record_analysis(row, a, authority)
         if not a.relevant:
             continue
         result.matched += 1
-        brand = next((b.name for b in a.brands if b.negative), a.brands[0].name)
-        graded = IncidentItem(published_at=seen, source=source_name, platform=row.platform, authority=authority,
-                              engagement=doc.metrics.engagement, negative=a.negative, regulators=a.regulators)
-        incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash, graded), store,
-                                        config.analysis.clustering)
+        brand = a.lead_brand
+        incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash,
+                                                    a.incident_item(doc, seen)), store, config.analysis.clustering)
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
         incident = session.get(Incident, incident_id)
@@ -147,7 +146,8 @@ def _alerted(session: Session, incident_id: int) -> bool:
 
 def _merge_topics(current: list, a: Analysis) -> list:
     merged = {t["name"]: list(t["words"]) for t in current or []}
-    for t in a.topics:
+    # the card's risk topics are evidence of the negative items only (a fix statement's words are no risk)
+    for t in a.topics if a.negative else ():
         words = merged.setdefault(t.name, [])
         words.extend(w for w in t.words if w not in words)
     return [{"name": name, "words": words} for name, words in merged.items()]

@@ -40,7 +40,7 @@ def store_items(session: Session, source: Source, items: list[NormalisedItem], a
         row = Item(source_id=source.id, external_id=item.external_id, url_key=item.url_key, url=item.url,
                    platform=item.platform, title=item.title, text=item.text, author=item.author,
                    published_at=item.published_at, fetched_at=item.fetched_at, views=item.views,
-                   reposts=item.reposts, comments=item.comments, likes=item.likes, authority=authority,
+                   reposts=item.reposts, comments=item.comments, likes=item.likes, authority=authority, target=item.target,
                    brands=[], topics=[])
         try:
             with session.begin_nested():

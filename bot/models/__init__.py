@@ -5,10 +5,11 @@ from bot.models.chatops import InboxEvent, ProcessedEvent, Silence
 from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
 from bot.models.item import Item
+from bot.models.label import Label, TrainedModel
 from bot.models.member import Member
 from bot.models.source import Source
 
 __all__ = [
     "ChatSendBudget", "Delivery", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
-    "Item", "Member", "ProcessedEvent", "Silence", "Source",
+    "Item", "Label", "Member", "ProcessedEvent", "Silence", "Source", "TrainedModel",
 ]
