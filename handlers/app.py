@@ -2,7 +2,7 @@
 from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
-from handlers import drill_commands, help, incident_commands, silence_commands, status_commands
+from handlers import drill_commands, feedback_commands, help, incident_commands, silence_commands, status_commands
 from handlers.card_actions import CardActions, RenderCard
 from handlers.dispatch import Dispatcher
 from handlers.http_server import Route
@@ -18,6 +18,7 @@ def build_registry(actions: IncidentActions) -> Registry:
     status_commands.register(registry, actions.config)
     drill_commands.register(registry, actions.config)
     silence_commands.register(registry, actions.team)
+    feedback_commands.register(registry)
     help.register(registry)
     return registry
 

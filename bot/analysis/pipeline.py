@@ -135,7 +135,8 @@ class Analyzer:
         self._topic_order = tuple(topic_words)
         self._topics = Lexicon(topic_words)
         complaint_words = read_word_list("complaint_words.txt")
-        risk_words = read_word_list("risk_words.txt") + complaint_words + list(config.sentiment.extra_risk_words)
+        risk_words = (read_word_list("risk_words.txt") + complaint_words + list(config.sentiment.extra_risk_words)
+                      + list(model.risk_words if model else ()))
         self._risk = Lexicon({"risk": risk_words})
         self._complaint = Lexicon({"complaint": complaint_words})
         self._praise = Lexicon({"praise": read_word_list("praise_words.txt")})
@@ -143,10 +144,15 @@ class Analyzer:
         self._model = model
 
     @classmethod
-    def from_config(cls, brands: list[BrandSpec], config: AnalysisConfig) -> "Analyzer":
-        """Build once per process: loads jieba, the lexicons and the sentiment model."""
+    def from_config(cls, brands: list[BrandSpec], config: AnalysisConfig,
+                    model: SentimentModel | None = None) -> "Analyzer":
+        """Build once per process: loads jieba, the lexicons and the sentiment model (the shipped one by default)."""
         specs = [Brand(b.name, tuple(b.aliases), tuple(b.exclude)) for b in brands]
-        return cls(specs, config, SentimentModel.load())
+        return cls(specs, config, model or SentimentModel.load())
+
+    def with_model(self, model: SentimentModel) -> "Analyzer":
+        """The same brands and config, scoring with another model (and its learned risk words)."""
+        return Analyzer(list(self._brands.values()), self.config, model)
 
     @lru_cache(maxsize=1024)
     def _matcher_for(self, names: tuple[str, ...]) -> BrandMatcher:

@@ -135,15 +135,36 @@ def decide(p_negative: float, risk_words: int, complaint_words: int, complaint_p
 class SentimentModel:
     bayes: BayesTable
     weights: Sequence[float]
+    # the word counts the table was built from, kept so `yuqing train` can add the team's labels to them
+    neg: Mapping[str, float] | None = None
+    pos: Mapping[str, float] | None = None
+    # risk words learned from the team's labels (`yuqing train`), used beside data/risk_words.txt
+    risk_words: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path | None = None) -> "SentimentModel":
-        """The shipped finance model (word counts + combiner weights)."""
+        """The shipped finance model (word counts + combiner weights), or the one at `path`."""
         raw = path.read_bytes() if path else (DATA_DIR / MODEL_FILE).read_bytes()
-        data = json.loads(raw)
+        return cls.from_dict(json.loads(raw))
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "SentimentModel":
+        """A model from its JSON form (the shipped file, or a row `yuqing train` stored)."""
         if tuple(data["combiner"]["features"]) != FEATURES:
             raise ValueError("sentiment model was trained with other features; rerun benchmarks/train_sentiment.py")
-        return cls(BayesTable.from_counts(data["bayes"]["neg"], data["bayes"]["pos"]), data["combiner"]["weights"])
+        neg, pos = data["bayes"]["neg"], data["bayes"]["pos"]
+        return cls(BayesTable.from_counts(neg, pos), data["combiner"]["weights"], neg, pos,
+                   tuple(data.get("risk_words", ())))
+
+    def to_dict(self, about: str) -> dict:
+        """The JSON form; only a model built from counts has one."""
+        if self.neg is None or self.pos is None:
+            raise ValueError("this model keeps no word counts")
+        out = {"about": about, "bayes": {"neg": dict(self.neg), "pos": dict(self.pos)},
+               "combiner": {"features": list(FEATURES), "weights": list(self.weights)}}
+        if self.risk_words:
+            out["risk_words"] = list(self.risk_words)
+        return out
 
     def p_negative(self, features: Sequence[float]) -> float:
         """Probability that the item is negative, from combiner_features(...)."""

@@ -52,6 +52,8 @@ class SentimentConfig(Strict):
     brand_context_chars: int = Field(default=100, ge=0)
     # an item from a `platform: complaint` source is a complaint about its target unless it praises it
     complaint_platform_prior: bool = True
+    # `yuqing train`: each team label (/fp, /miss) counts as this many training texts
+    label_weight: float = Field(default=10.0, gt=0)
     extra_risk_words: list[str] = []
 
 

@@ -22,21 +22,25 @@ from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import DbIncidentStore, store_signature
 from bot.models import Delivery, Incident, IncidentEvent, Item
+from bot.training import deployed_model, latest_model_id
 
 log = logging.getLogger(__name__)
 
-_analyzers: dict[int, tuple[Config, Analyzer]] = {}
+_analyzers: dict[int, tuple[Config, int | None, Analyzer]] = {}
 _lock = threading.Lock()
 
 
-def analyzer_for(config: Config) -> Analyzer:
-    """The process's Analyzer for this config, built once (segmenter and models load slowly)."""
+def analyzer_for(config: Config, session: Session | None = None) -> Analyzer:
+    """The process's Analyzer for this config and the deployment's newest model (`yuqing train`; the shipped one
+    when none is stored), built once per model (segmenter and models load slowly)."""
+    model_id = latest_model_id(session) if session is not None else None
     with _lock:
         entry = _analyzers.get(id(config))
-        if entry is None or entry[0] is not config:
-            entry = (config, Analyzer.from_config(config.brands, config.analysis))
+        if entry is None or entry[0] is not config or entry[1] != model_id:
+            model = deployed_model(session)[1] if session is not None and model_id is not None else None
+            entry = (config, model_id, Analyzer.from_config(config.brands, config.analysis, model))
             _analyzers[id(config)] = entry
-        return entry[1]
+        return entry[2]
 
 
 @dataclass
@@ -62,7 +66,7 @@ def _record_analysis(row: Item, a: Analysis, authority: float) -> None:
 def accept_items(session: Session, config: Config, source_name: str, items: list[Item], now: datetime) -> Accepted:
     """Analyse freshly stored items (flushed, in the caller's transaction), group them and alert."""
     result = Accepted()
-    analyzer = analyzer_for(config)
+    analyzer = analyzer_for(config, session)
     store = DbIncidentStore(session, config.analysis.grading, now)
     authority = _authority(config, source_name)
     for row in items:
