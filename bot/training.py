@@ -71,8 +71,8 @@ def train(session: Session, config: Config, now: datetime) -> TrainReport:
     final = add_labels(analyzer, shipped, labelled, weight)
     report = {"labels": len(labelled), "trained_on": len(train_part), "held_out": len(held), "label_weight": weight,
               "before": before.as_dict(), "after": after.as_dict()}
-    row = TrainedModel(created_at=now, labels=len(labelled), report=report,
-                       model=final.to_dict(f"shipped model + {len(labelled)} team labels x {weight:g}, {now:%Y-%m-%d}"))
-    session.add(row)
+    stored = TrainedModel(created_at=now, labels=len(labelled), report=report,
+                          model=final.to_dict(f"shipped model + {len(labelled)} team labels x {weight:g}, {now:%Y-%m-%d}"))
+    session.add(stored)
     session.flush()
-    return TrainReport(row.id, len(labelled), len(train_part), len(held), before, after)
+    return TrainReport(stored.id, len(labelled), len(train_part), len(held), before, after)

@@ -76,7 +76,8 @@ def add_labels(analyzer: Analyzer, base: SentimentModel, labelled: Iterable[Labe
                            and not w.isdigit() and base.neg.get(w, 0) + base.pos.get(w, 0) <= RISK_MAX_BASE_COUNT))
     neg_d = {w: round(c, 3) for w, c in neg.items()}
     pos_d = {w: round(c, 3) for w, c in pos.items()}
-    return SentimentModel(BayesTable.from_counts(neg_d, pos_d), list(base.weights), neg_d, pos_d, learned)
+    return SentimentModel(BayesTable.from_counts(neg_d, pos_d), list(base.weights), neg_d, pos_d, learned,
+                          base.review, base.review_counts)
 
 
 def score(analyzer: Analyzer, model: SentimentModel, labelled: Iterable[Labelled]) -> Scores:

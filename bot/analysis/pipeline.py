@@ -113,9 +113,10 @@ class Signals:
     stance: Stance
     target: frozenset[str]  # brands named by the record's target field
 
-    def features(self, bayes: float) -> list[float]:
-        """The logistic layer's inputs for this text, given its Bayes log-odds."""
-        return combiner_features(bayes, self.risk.count(), len(self.risk.negated), self.near_risk, bool(self.mentions))
+    def features(self, bayes: tuple[float, float]) -> list[float]:
+        """The logistic layer's inputs for this text, given its finance and review Bayes log-odds."""
+        return combiner_features(bayes[0], bayes[1], self.risk.count(), len(self.risk.negated), self.near_risk,
+                                 bool(self.mentions))
 
 
 def _full_text(doc: Document) -> str:
@@ -190,10 +191,10 @@ class Analyzer:
         """Analyse one document (pure: the same document always gives the same analysis)."""
         assert self._model is not None, "Analyzer built without a sentiment model"
         text, sig = self.signals(doc)
-        p_neg = self._model.p_negative(sig.features(self._model.bayes.log_odds(sig.bayes_words)))
+        p_neg = self._model.p_negative(sig.features(self._model.log_odds(sig.bayes_words)))
         praise = bool(self._praise.match(text, sig.tokens, sig.negated).count())
-        negative = decide(p_neg, sig.risk.count(), sig.complaint.count(), doc.platform == "complaint", praise,
-                          sig.stance.statement, self.config.sentiment)
+        negative = decide(p_neg, sig.risk.count(), len(sig.risk.negated), sig.complaint.count(),
+                          doc.platform == "complaint", praise, sig.stance.statement, self.config.sentiment)
         # the negative is about the record's target; else about the brands near risk words; else every brand named
         targets = sig.target or sig.near_brands or {m.brand for m in sig.mentions}
         hits: dict[str, BrandHit] = {}

@@ -22,7 +22,7 @@ from bot.config.analysis import SentimentConfig
 
 MASK = "\ue000"  # brand mentions are masked before segmentation so the model learns no platform names
 MODEL_FILE = "sentiment_model.json"
-FEATURES = ("bias", "bayes", "risk", "negated_risk", "near_risk", "has_risk", "has_near", "has_brand")
+FEATURES = ("bias", "bayes", "review_bayes", "risk", "negated_risk", "near_risk", "has_risk", "has_near", "has_brand")
 _CLIP = 30.0
 
 
@@ -94,11 +94,13 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def combiner_features(bayes: float, risk: int, negated_risk: int, near_risk: int, has_brand: bool) -> list[float]:
+def combiner_features(bayes: float, review_bayes: float, risk: int, negated_risk: int, near_risk: int,
+                      has_brand: bool) -> list[float]:
     """The inputs of the logistic layer, in FEATURES order."""
     return [
         1.0,
         max(-_CLIP, min(_CLIP, bayes)) / 10.0,
+        max(-_CLIP, min(_CLIP, review_bayes)) / 10.0,
         math.log1p(risk),
         math.log1p(negated_risk),
         math.log1p(near_risk),
@@ -116,23 +118,28 @@ def is_negative(p_negative: float, risk_words: int, config: SentimentConfig) -> 
     return p_negative >= max(config.threshold, config.threshold_without_risk_words)
 
 
-def decide(p_negative: float, risk_words: int, complaint_words: int, complaint_platform: bool, praise: bool,
-           statement: bool, config: SentimentConfig) -> bool:
+def decide(p_negative: float, risk_words: int, negated_risk: int, complaint_words: int, complaint_platform: bool,
+           praise: bool, statement: bool, config: SentimentConfig) -> bool:
     """The item-level decision. The company's own statement or fix with no other risk word is not negative; a
     complaint phrase (「私自扣费」, 「打不通」, 「闪退」) makes the item negative; a complaint platform's record is a
     complaint about its target unless it praises (「感谢」, 「满意」) and names no risk; otherwise the model decides
-    (`is_negative`)."""
+    (`is_negative`), asking `threshold_negated_risk` when the only risk words are negated or excused."""
     if statement and not risk_words:
         return False
     if complaint_words:
         return True
     if complaint_platform and config.complaint_platform_prior:
         return bool(risk_words) or not praise
+    if not risk_words and negated_risk:
+        return p_negative >= max(config.threshold, config.threshold_negated_risk)
     return is_negative(p_negative, risk_words, config)
 
 
 @dataclass(frozen=True)
 class SentimentModel:
+    """Two Bayes tables, finance text and everyday complaint language (consumer reviews), each a feature of the
+    logistic layer, so colloquial complaint words count without drowning the finance evidence."""
+
     bayes: BayesTable
     weights: Sequence[float]
     # the word counts the table was built from, kept so `yuqing train` can add the team's labels to them
@@ -140,6 +147,12 @@ class SentimentModel:
     pos: Mapping[str, float] | None = None
     # risk words learned from the team's labels (`yuqing train`), used beside data/risk_words.txt
     risk_words: tuple[str, ...] = ()
+    review: BayesTable | None = None
+    review_counts: Mapping[str, Mapping[str, float]] | None = None
+
+    def log_odds(self, words: Sequence[str]) -> tuple[float, float]:
+        """Finance and review Bayes log-odds of these words (0 for a model without a review table)."""
+        return self.bayes.log_odds(words), self.review.log_odds(words) if self.review else 0.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> "SentimentModel":
@@ -153,8 +166,10 @@ class SentimentModel:
         if tuple(data["combiner"]["features"]) != FEATURES:
             raise ValueError("sentiment model was trained with other features; rerun benchmarks/train_sentiment.py")
         neg, pos = data["bayes"]["neg"], data["bayes"]["pos"]
+        review = data.get("review_bayes")
         return cls(BayesTable.from_counts(neg, pos), data["combiner"]["weights"], neg, pos,
-                   tuple(data.get("risk_words", ())))
+                   tuple(data.get("risk_words", ())),
+                   BayesTable.from_counts(review["neg"], review["pos"]) if review else None, review)
 
     def to_dict(self, about: str) -> dict:
         """The JSON form; only a model built from counts has one."""
@@ -164,6 +179,8 @@ class SentimentModel:
                "combiner": {"features": list(FEATURES), "weights": list(self.weights)}}
         if self.risk_words:
             out["risk_words"] = list(self.risk_words)
+        if self.review_counts:
+            out["review_bayes"] = {"neg": dict(self.review_counts["neg"]), "pos": dict(self.review_counts["pos"])}
         return out
 
     def p_negative(self, features: Sequence[float]) -> float:

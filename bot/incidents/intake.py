@@ -85,7 +85,7 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                                                     a.incident_item(doc, seen)), store, config.analysis.clustering)
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
-        incident = session.get(Incident, incident_id)
+        incident = session.get_one(Incident, incident_id)
         is_new = incident_id in store.opened
         store.opened.discard(incident_id)
         if is_new:
@@ -119,7 +119,7 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
     incident.sentiment = a.sentiment if incident.sentiment is None else round(
         (incident.sentiment * (stats.item_count - 1) + a.sentiment) / stats.item_count, 4)
     incident.updated_at = now
-    if after != before:
+    if after is not None and after != before:
         session.add(IncidentEvent(incident_id=incident.id, at=now, kind="graded", via="system",
                                   text=f"自动定级 {before.value if before else '无'} → {after.value}",
                                   detail={"from": before.value if before else None, "to": after.value,
