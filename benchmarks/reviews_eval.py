@@ -36,7 +36,7 @@ def main() -> None:
 
     words = [normalise(w) for w in read_word_list("risk_words.txt") + read_word_list("complaint_words.txt")]
     t0 = time.perf_counter()
-    lex = [any(w in normalise(r.text) for w in words) for r in rows]
+    lex = [any(w in t for w in words) for t in (normalise(r.text) for r in rows)]
     print(row(f"plain risk + complaint lexicon ({len(words)} words, any hit)", binary(lex, gold),
               time.perf_counter() - t0))
 

@@ -47,7 +47,8 @@ def _sink(loaded: LoadedConfig, dry_run: bool):
     from bot.feishu.client import FeishuClient
 
     fs = loaded.config.feishu
-    return FeishuClient(loaded.secrets.app_id, loaded.secrets.app_secret.get_secret_value(), fs.domain, fs.timeout)
+    app_id, app_secret = loaded.secrets.credentials()
+    return FeishuClient(app_id, app_secret, fs.domain, fs.timeout)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -219,7 +220,9 @@ def report(config_path: str, incident_id: int, fmt: str, output: Path | None) ->
 
 @main.command("deliveries")
 @_config_option
-@click.option("--status", type=click.Choice(["failed", "pending", "sent", "all"]), default="failed", show_default=True)
+@click.option("--status", type=click.Choice(["failed", "pending", "sent", "held", "withdrawn", "all"]),
+              default="failed", show_default=True,
+              help="held: silenced; withdrawn: cards the grade routed away, replies with no card to go under")
 @click.option("--limit", default=50, show_default=True)
 def deliveries(config_path: str, status: str, limit: int) -> None:
     """List outbox deliveries (by default the ones that failed for good, with their error)."""
@@ -242,7 +245,7 @@ def deliveries(config_path: str, status: str, limit: int) -> None:
 @_config_option
 def sources(config_path: str) -> None:
     """The sources and their health: last success, last error, consecutive failures, items fetched."""
-    from jobs.source_health import health_table, render_health
+    from bot.sources.health import health_table, render_health
 
     rt = _runtime(_load(config_path))
     with rt.sessions() as session:

@@ -42,3 +42,13 @@ class Grade(StrEnum):
 
 
 _RANK = {Grade.MINOR: 1, Grade.MODERATE: 2, Grade.MAJOR: 3}
+
+
+def rank(grade: str | None) -> int:
+    """The rank of a stored grade (0 for none): 轻微 1, 一般 2, 重大 3."""
+    return Grade(grade).rank if grade else 0
+
+
+# the stored names, mildest first, and most severe first (as lists and cards show them)
+NAMES: tuple[str, ...] = tuple(g.value for g in Grade)
+SEVERE_FIRST: tuple[str, ...] = tuple(reversed(NAMES))

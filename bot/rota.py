@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.config import Config
 from bot.config.response import RotaConfig, parse_hhmm
 
 SHIFT = {"daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
@@ -94,16 +93,3 @@ def next_shift(rota: RotaConfig, now: datetime, tz: ZoneInfo = ZoneInfo("Asia/Sh
     """Who takes over when the current answer ends (None for an empty rota)."""
     current = on_call_at(rota, now, tz, fallback_leads)
     return on_call_at(rota, current.until, tz, fallback_leads) if current.until else None
-
-
-def current_on_call(config: Config, now: datetime) -> OnCall:
-    """On call per `response.rota`, falling back to `alerting.on_call` / `alerting.leads` when it is empty."""
-    resp, team = config.response, config.team
-    # alerting.on_call / alerting.leads: the fixed lists the rota replaces (read defensively while they land)
-    fixed, fixed_leads = getattr(config.alerting, "on_call", []), getattr(config.alerting, "leads", [])
-    oc = on_call_at(resp.rota, now, resp.tz, tuple(fixed_leads))
-    leads = tuple(Member(m.open_id, team.name_of(m.open_id)) if m.name == m.open_id else m for m in oc.leads)
-    if oc.primary is None and fixed:
-        people = [Member(oid, team.name_of(oid)) for oid in fixed]
-        return OnCall(people[0], people[1] if len(people) > 1 else oc.backup, leads, None)
-    return OnCall(oc.primary, oc.backup, leads, oc.until)

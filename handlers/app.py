@@ -1,4 +1,6 @@
 """Chat-ops assembled for one runtime: the registry, the dispatcher, the worker and the intakes."""
+from typing import TYPE_CHECKING
+
 from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
@@ -10,6 +12,9 @@ from handlers.intake_http import HttpIntake
 from handlers.registry import Registry
 from handlers.worker import CommandWorker
 
+if TYPE_CHECKING:  # the long connection loads the SDK's websocket client only when it is used
+    from handlers.intake_ws import WsIntake
+
 
 def build_registry(actions: IncidentActions) -> Registry:
     """Every command, in the order /help lists them."""
@@ -17,7 +22,7 @@ def build_registry(actions: IncidentActions) -> Registry:
     incident_commands.register(registry, actions)
     status_commands.register(registry, actions.config)
     drill_commands.register(registry, actions.config)
-    silence_commands.register(registry, actions.team)
+    silence_commands.register(registry, actions.team, actions.config)
     feedback_commands.register(registry)
     help.register(registry)
     return registry
@@ -43,7 +48,7 @@ class ChatOps:
         self.dispatcher = Dispatcher(rt, self.registry, self.cards)
         self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock)
         self.http = HttpIntake(rt.loaded.secrets, self.dispatcher, self.worker)
-        self.ws = None
+        self.ws: "WsIntake | None" = None
 
     def start(self) -> "ChatOps":
         """Start the message worker, and the long connection when feishu.event_mode is ws."""
@@ -52,8 +57,8 @@ class ChatOps:
         if self.rt.config.feishu.event_mode == "ws" and secrets.can_send:
             from handlers.intake_ws import WsIntake
 
-            self.ws = WsIntake(secrets.app_id, secrets.app_secret.get_secret_value(), self.rt.config.feishu.domain,
-                               self.dispatcher, self.worker).start()
+            app_id, app_secret = secrets.credentials()
+            self.ws = WsIntake(app_id, app_secret, self.rt.config.feishu.domain, self.dispatcher, self.worker).start()
         return self
 
     def routes(self) -> list[Route]:

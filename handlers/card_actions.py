@@ -7,7 +7,7 @@ from bot.cards.actions import BadActionValue, CardAction, decode_action
 from bot.feishu.events import CardActionEvent
 from bot.grades import Grade
 from bot.incidents.actions import IncidentActions, Outcome
-from bot.incidents.state import Action, InvalidTransition, State
+from bot.state import Action, InvalidTransition, State
 from bot.models import Incident
 from handlers.context import Context, Reply, authorise
 from handlers.incident_commands import ROLES

@@ -21,12 +21,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.alerting import outbox
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
 from bot.config.team import TeamMember
 from bot.db import transaction
 from bot.feishu.events import CardActionEvent, MessageEvent
 from bot.incidents.actions import Actor, UnknownIncident
-from bot.incidents.state import InvalidTransition
+from bot.state import InvalidTransition
 from bot.models import IncidentMessage, ProcessedEvent
 from bot.runtime import Runtime
 from handlers.context import Context, Reply, UsageError, authorise
@@ -84,6 +85,8 @@ def thread_incident(turn: Turn) -> None:
 def command_text(turn: Turn) -> None:
     """Keep only messages addressed to the bot (an @mention of it, a leading slash, or a private chat)."""
     ev = turn.event
+    if not isinstance(ev, MessageEvent):
+        return
     bots = [m for m in ev.mentions if m.is_bot]
     if not bots and ev.mentions and not any(m.is_bot for m in ev.mentions) and ev.text.lstrip().startswith(
             ev.mentions[0].key):
@@ -202,9 +205,9 @@ class Dispatcher:
 
     def _queue_reply(self, session: Session, event: MessageEvent, reply: Reply) -> None:
         """The answer in the command's thread: the card when there is one (/status, /report), else the text."""
-        msg_type, payload = ("interactive", reply.card) if reply.card else ("text", {"text": reply.text})
-        outbox.enqueue(session, kind="reply", chat_id=event.chat_id, reply_to=event.message_id, msg_type=msg_type,
-                       payload=payload, now=self.rt.clock.now(), key=f"r-{event.event_id}"[:50])
+        submit(session, self.rt.config, Outgoing(
+            Outbound.COMMAND_REPLY, chats=(event.chat_id,), reply_to=event.message_id, key=(event.event_id,),
+            card=reply.card or None, text=None if reply.card else reply.text), self.rt.clock.now())
 
 
 def _first_time(session: Session, event_id: str, now: datetime, kind: str = "message") -> bool:

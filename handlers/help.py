@@ -20,7 +20,8 @@ def register(registry: Registry) -> None:
     def run(_ctx: Context, word: str) -> Reply:
         if word:
             spec = registry.lookup(word)
-            return Reply(text=f"{spec.usage} — {spec.help}")
+            if spec is not None:
+                return Reply(text=f"{spec.usage} — {spec.help}")
         return Reply(text=format_help(registry))
 
     registry.register(CommandSpec("help", ("帮助",), "[指令]", None, "显示这份说明", parse, run))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from bot.config.team import Role
 from bot.grades import Grade
 from bot.incidents.actions import IncidentActions, Milestone
-from bot.incidents.state import Action
+from bot.state import Action
 from handlers.args import grade_word, incident_target, mentioned_open_id, only_incident, readable, split_first
 from handlers.context import Context, Reply, UsageError
 from handlers.registry import CommandSpec, Registry

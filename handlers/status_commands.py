@@ -8,8 +8,8 @@ from bot.incidents.actions import UnknownIncident
 from bot.incidents.digest import load_digest
 from bot.incidents.queries import IncidentDetail, StatusSummary, incident_detail, status_summary
 from bot.incidents.review import load_review
-from bot.incidents.state import State
-from bot.rota import Member, OnCall, current_on_call, next_shift
+from bot.state import State
+from bot.oncall import Member, OnCall, current as current_on_call, next_shift
 from handlers.args import only_incident
 from handlers.context import Context, Reply, UsageError
 from handlers.registry import CommandSpec, Registry

@@ -1,10 +1,12 @@
 """The outbox worker: claim due deliveries, hand them to Feishu (or the terminal), record the result.
 
-Kinds: `incident_card` (rendered now from the incident, then its message id is stored), `card_update` (patch
-every stored card of the incident with a fresh render), `thread_reply` (in the thread of the incident's card
-in that chat; waits while the card is still queued), `message` (payload is the content). Every send carries
-the delivery uuid, so a resend after a crash or a lease expiry cannot post twice. Sends to a chat spend its
-budget (bot.alerting.ratecap); over budget, a delivery is put back without counting an attempt.
+Each delivery's kind (`bot.alerting.kinds.Outbound`) names its transport: a card (rendered now from the
+incident, then its message id is stored), a patch of every posted card of the incident, a reply in the thread
+of the incident's card in that chat (waiting while the card is still queued), a message in a chat, a reply to
+a command, or an urgent notification on a posted message. Before anything about an incident goes out, the
+pipeline's `gate` asks again whether a silence holds it back or the grade no longer routes it. Every send
+carries the delivery uuid, so a resend after a crash or a lease expiry cannot post twice. Sends to a chat
+spend its budget (bot.alerting.ratecap); over budget, a delivery is put back without counting an attempt.
 """
 import logging
 import sys
@@ -13,15 +15,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Protocol, TextIO
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.alerting import outbox, queries
+from bot.alerting import outbox, pipeline, queries
+from bot.alerting.kinds import Outbound, Transport
 from bot.alerting.ratecap import reserve_send
 from bot.alerting.views import build_incident_view
 from bot.cards.incident import render_incident_card
 from bot.cards.terminal import render_terminal
 from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
-from bot.models import Incident, IncidentMessage
+from bot.models import Delivery, Incident, IncidentMessage
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,7 @@ class Sink(Protocol):
     def send(self, chat_id: str, msg_type: str, content: dict, uuid: str) -> DeliveryResult: ...
     def reply(self, message_id: str, msg_type: str, content: dict, uuid: str, in_thread: bool = True) -> DeliveryResult: ...
     def patch(self, message_id: str, card: dict) -> DeliveryResult: ...
+    def urgent(self, message_id: str, open_ids: list[str], how: str) -> DeliveryResult: ...
 
 
 class TerminalSink:
@@ -58,10 +63,22 @@ class TerminalSink:
         self._print(f"update of {message_id}", "interactive", card)
         return Sent(message_id)
 
+    def urgent(self, message_id, open_ids, how):
+        self._print(f"urgent ({how}) on {message_id}", "text", {"text": " ".join(open_ids)})
+        return Sent(message_id)
+
 
 @dataclass(frozen=True)
 class Deferred:
     until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """Not sent, for a reason that is no failure: withdrawn (no longer routed, no card to reply to) or held."""
+
+    status: str
     reason: str
 
 
@@ -71,6 +88,7 @@ class DeliverReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0
+    dropped: int = 0
     next_due: datetime | None = None
 
 
@@ -117,27 +135,45 @@ def _render(rt: Runtime, incident_id: int) -> tuple[dict, int] | None:
         if incident is None:
             return None
         view = build_incident_view(session, incident, rt.config, rt.clock.now())
-        return render_incident_card(view), view.item_count
+        return pipeline.inert_card(rt.config, render_incident_card(view)), view.item_count
 
 
-def _attempt(rt: Runtime, sink: Sink, d: outbox.Claimed) -> tuple[DeliveryResult | Deferred, int | None]:
-    if d.kind == "message":  # the payload is the content, or {"content": …} as for thread replies
-        content = d.payload["content"] if isinstance(d.payload.get("content"), dict) else d.payload
-        return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, d.msg_type, content, d.uuid), None
-    if d.kind == "incident_card":
-        if "schema" in d.payload:  # pre-rendered (the foundation's item card)
-            return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, d.msg_type, d.payload, d.uuid), None
+def _gate(rt: Runtime, d: outbox.Claimed, kind: Outbound) -> Dropped | None:
+    if d.incident_id is None or not kind.about_incident:
+        return None
+    with rt.sessions() as session, session.begin():
+        verdict = pipeline.gate(session, rt.config, kind, d.chat_id, session.get(Incident, d.incident_id),
+                                rt.clock.now())
+    return None if verdict.send else Dropped(verdict.status, verdict.reason)
+
+
+def _content(d: outbox.Claimed) -> dict:
+    return d.payload["content"] if isinstance(d.payload.get("content"), dict) else d.payload
+
+
+def _attempt(rt: Runtime, sink: Sink, d: outbox.Claimed) -> tuple[DeliveryResult | Deferred | Dropped, int | None]:
+    try:
+        kind = Outbound(d.kind)
+    except ValueError:
+        return Failed(f"unknown delivery kind {d.kind!r}"), None
+    dropped = _gate(rt, d, kind)
+    if dropped is not None:
+        return dropped, None
+    transport = kind.transport
+    if transport is Transport.CARD:
         rendered = _render(rt, d.incident_id) if d.incident_id else None
         if rendered is None:
             return Failed(f"incident {d.incident_id} not found"), None
-        return _spend(rt, sink, d.chat_id) or sink.send(d.chat_id, "interactive", rendered[0], d.uuid), rendered[1]
-    if d.kind == "thread_reply":
-        return _reply(rt, sink, d), None
-    if d.kind == "reply":  # chat-ops: the answer to a command, in the command's thread
-        return _spend(rt, sink, d.chat_id) or sink.reply(d.reply_to, d.msg_type, d.payload, d.uuid), None
-    if d.kind == "card_update":
+        return _spend(rt, sink, d.chat) or sink.send(d.chat, "interactive", rendered[0], d.uuid), rendered[1]
+    if transport is Transport.PATCH:
         return _update(rt, sink, d), None
-    return Failed(f"unknown delivery kind {d.kind!r}"), None
+    if transport is Transport.THREAD:
+        return _reply(rt, sink, d), None
+    if transport is Transport.URGENT:
+        return _urgent(rt, sink, d), None
+    if transport is Transport.REPLY:  # chat-ops: the answer to a command, in the command's thread
+        return _spend(rt, sink, d.chat) or sink.reply(d.parent, d.msg_type, _content(d), d.uuid), None
+    return _spend(rt, sink, d.chat) or sink.send(d.chat, d.msg_type, _content(d), d.uuid), None
 
 
 def _card_still_coming(rt: Runtime, incident_id: int, chat_id: str | None) -> Deferred | None:
@@ -150,22 +186,37 @@ def _card_still_coming(rt: Runtime, incident_id: int, chat_id: str | None) -> De
     return Deferred(until, "the incident's card is not posted yet")
 
 
-def _reply(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred:
+def _reply(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred | Dropped:
     with rt.sessions() as session:
-        message_id = queries.posted_cards(session, d.incident_id).get(d.chat_id)
+        message_id = queries.posted_cards(session, d.incident).get(d.chat)
     if message_id is None:
-        return _card_still_coming(rt, d.incident_id, d.chat_id) or Failed(
-            f"incident {d.incident_id} has no card in {d.chat_id} to reply to")
-    content = d.payload.get("content", d.payload)
-    return _spend(rt, sink, d.chat_id) or sink.reply(message_id, d.msg_type, content, d.uuid)
+        if d.payload.get("standalone"):  # e.g. an escalation before any card: a message of its own
+            return _spend(rt, sink, d.chat) or sink.send(d.chat, d.msg_type, _content(d), d.uuid)
+        return _card_still_coming(rt, d.incident, d.chat) or Dropped(
+            pipeline.WITHDRAWN, f"incident {d.incident_id} has no card in {d.chat_id} to reply to")
+    return _spend(rt, sink, d.chat) or sink.reply(message_id, d.msg_type, _content(d), d.uuid)
 
 
-def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred:
+def _urgent(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred | Dropped:
+    """加急 on the escalation message this delivery points at (its key is in the payload)."""
     with rt.sessions() as session:
-        posted = queries.posted_cards(session, d.incident_id)
+        target = session.scalar(select(Delivery).where(Delivery.uuid == d.payload.get("message_key")))
+        if target is None:
+            return Failed("the escalation message to make urgent is not in the outbox")
+        if target.status != "sent" or not target.message_id:
+            if target.status != "pending":
+                return Dropped(pipeline.WITHDRAWN, f"the escalation message was {target.status}")
+            return Deferred(rt.clock.now() + CARD_WAIT, "the escalation message is not sent yet")
+        message_id = target.message_id
+    return sink.urgent(message_id, list(d.payload.get("open_ids") or []), str(d.payload.get("how", "app")))
+
+
+def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Deferred | Dropped:
+    with rt.sessions() as session:
+        posted = queries.posted_cards(session, d.incident)
     if not posted:
-        return _card_still_coming(rt, d.incident_id, None) or Sent("")
-    rendered = _render(rt, d.incident_id)
+        return _card_still_coming(rt, d.incident, None) or Sent("")
+    rendered = _render(rt, d.incident)
     if rendered is None:
         return Failed(f"incident {d.incident_id} not found")
     results = {chat: sink.patch(mid, rendered[0]) for chat, mid in posted.items()}
@@ -177,7 +228,7 @@ def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Defe
     return Failed("; ".join(failed)) if failed else Sent(next(iter(posted.values())))
 
 
-def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred, shown: int | None,
+def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred | Dropped, shown: int | None,
             report: DeliverReport) -> None:
     now = rt.clock.now()
     with rt.sessions() as session, session.begin():
@@ -185,10 +236,14 @@ def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred, s
             outbox.defer(session, d.id, result.until, result.reason)
             report.deferred += 1
             report.next_due = min(report.next_due or result.until, result.until)
+        elif isinstance(result, Dropped):
+            outbox.mark_dropped(session, d.id, result.status, result.reason)
+            log.info("delivery %s (%s) to %s not sent: %s", d.id, d.kind, d.chat_id, result.reason)
+            report.dropped += 1
         elif isinstance(result, Sent):
             row = outbox.mark_sent(session, d.id, result.message_id, now)
-            if d.kind == "incident_card" and d.incident_id is not None:
-                _remember_card(session, d.incident_id, d.chat_id, result.message_id, now)
+            if d.kind == Outbound.INCIDENT_CARD and d.incident_id is not None:
+                _remember_card(session, d.incident_id, d.chat, result.message_id, now)
                 if shown is not None:
                     row.payload = {**row.payload, "item_count": shown}
             report.sent += 1

@@ -21,7 +21,7 @@ from bot.items.urls import canonical_url
 from bot.models import Item, Source
 from bot.runtime import Runtime
 from jobs.http import Http
-from jobs.source_health import record_failure, record_success
+from bot.sources.health import record_failure, record_success
 from jobs.sources import FETCHERS
 from jobs.sources.base import FetchContext, FetchResult
 

@@ -16,6 +16,7 @@ from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
+from jobs.silences import release_silences
 from jobs.follow_up import run_follow_ups
 from jobs.http import Http
 from jobs.scan import scan_source
@@ -45,6 +46,8 @@ def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
                       next_run_time=now, name="remind unacknowledged incidents")
     scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",
                       next_run_time=now, name="escalate missed response deadlines")
+    scheduler.add_job(release_silences, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="silences",
+                      next_run_time=now, name="release what ended silences held back")
     if rt.config.response.follow_up.enabled:  # each update is once per follow_up interval; this only polls
         scheduler.add_job(run_follow_ups, "interval", args=(rt,), seconds=FOLLOW_UP_EVERY, id="follow-up",
                           next_run_time=now, name="follow-up updates and resurgence")

@@ -1,9 +1,9 @@
-"""The short replies posted in an incident card's thread (text messages), as pure functions.
+"""The short texts posted in an incident card's thread, as pure functions.
 
-Text messages render `<at user_id=…>`, so everything not config-sourced goes through `safe_text`.
+They are plain text; the pipeline makes them inert and adds the mentions (from config) when it queues them.
 """
 from bot.alerting.policy import NotifyReason
-from bot.cards.text import safe_text, text_mentions
+from bot.cards.text import safe_text
 
 HEADLINES = {
     NotifyReason.NEW_ITEMS: "📈 新增 {added} 条相关内容，累计 {count} 条",
@@ -14,19 +14,15 @@ HEADLINES = {
 
 
 def thread_notice(reason: NotifyReason, *, count: int, added: int = 0, before: str | None = None,
-                  after: str | None = None, reasons: tuple[str, ...] = (), waited: int = 0,
-                  mentions: tuple[str, ...] = ()) -> dict:
-    """The content of a thread reply for a notify reason: one headline, the grade's reasons, the mentions."""
+                  after: str | None = None, reasons: tuple[str, ...] = (), waited: int = 0) -> str:
+    """A thread reply for a notify reason: one headline and, for a grade rise, the grade's reasons."""
     lines = [HEADLINES[reason].format(added=added, count=count, before=before or "未定级", after=after or "未定级",
                                       waited=waited)]
     if reason is NotifyReason.GRADE_UP:
         lines += [f"· {safe_text(r, 100)}" for r in reasons[:5]]
-    at = text_mentions(mentions)
-    if at:
-        lines.append(at)
-    return {"text": "\n".join(lines)}
+    return "\n".join(lines)
 
 
-def note_notice(author: str, text: str) -> dict:
+def note_notice(author: str, text: str) -> str:
     """A member's note, relayed to the threads of the incident's cards in the other chats."""
-    return {"text": f"📝 {safe_text(author, 30)} 备注：{safe_text(text, 500)}"}
+    return f"📝 {safe_text(author, 30)} 备注：{safe_text(text, 500)}"

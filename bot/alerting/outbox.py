@@ -1,11 +1,10 @@
-"""The outbox: enqueue messages in the caller's transaction, claim due ones, record what happened.
+"""The outbox, worker side: claim due deliveries, record what happened (rows are written only by
+`bot.alerting.pipeline`).
 
 A claim is a short transaction that leases rows (moves `next_attempt_at` past the lease and counts the
 attempt), so a worker that dies mid-send leaves them due again later; the delivery `uuid`, sent to
 Feishu, makes that resend harmless. On PostgreSQL the claim skips rows another worker holds.
 """
-import hashlib
-import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +22,9 @@ GIVE_UP_AFTER = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class Claimed:
+    """A leased delivery. `chat_id` is set for every kind but card updates, `incident_id` for those about an
+    incident, `reply_to` for command replies: `.chat` and `.incident` read them where the kind needs them."""
+
     id: int
     uuid: str
     kind: str
@@ -33,28 +35,23 @@ class Claimed:
     incident_id: int | None
     attempts: int
 
+    @property
+    def chat(self) -> str:
+        if self.chat_id is None:
+            raise ValueError(f"delivery {self.id} ({self.kind}) has no chat")
+        return self.chat_id
 
-def enqueue(session: Session, *, kind: str, chat_id: str | None, msg_type: str, payload: dict, now: datetime,
-            incident_id: int | None = None, item_id: int | None = None, reply_to: str | None = None,
-            key: str | None = None, due: datetime | None = None) -> Delivery:
-    """Add a message to send (at `due`, default now), in the caller's transaction; `key` becomes its stable uuid."""
-    row = Delivery(uuid=key or uuidlib.uuid4().hex, kind=kind, chat_id=chat_id, msg_type=msg_type,
-                   payload=payload, incident_id=incident_id, item_id=item_id, reply_to=reply_to,
-                   status="pending", attempts=0, next_attempt_at=due or now, created_at=now)
-    session.add(row)
-    return row
+    @property
+    def incident(self) -> int:
+        if self.incident_id is None:
+            raise ValueError(f"delivery {self.id} ({self.kind}) is about no incident")
+        return self.incident_id
 
-
-def enqueue_once(session: Session, *, key: str, **fields) -> Delivery | None:
-    """Like `enqueue`, unless a delivery with this key exists already (then None): one card per chat, etc."""
-    if session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None:
-        return None
-    return enqueue(session, key=key, **fields)
-
-
-def short_key(text: str, length: int = 16) -> str:
-    """A short stable digest of e.g. a chat id, to build delivery keys that fit the uuid column (50)."""
-    return hashlib.sha1(text.encode()).hexdigest()[:length]
+    @property
+    def parent(self) -> str:
+        if self.reply_to is None:
+            raise ValueError(f"delivery {self.id} ({self.kind}) replies to no message")
+        return self.reply_to
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
@@ -74,20 +71,27 @@ def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -
         return claimed
 
 
+def _row(session: Session, delivery_id: int) -> Delivery:
+    row = session.get(Delivery, delivery_id)
+    if row is None:
+        raise LookupError(f"delivery {delivery_id} is not in the outbox")
+    return row
+
+
 def backoff(attempts: int) -> timedelta:
     """Exponential backoff after the n-th failed attempt, capped."""
     return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX))
 
 
 def mark_sent(session: Session, delivery_id: int, message_id: str, now: datetime) -> Delivery:
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.status, row.message_id, row.sent_at, row.last_error = "sent", message_id, now, None
     return row
 
 
 def mark_retry(session: Session, delivery_id: int, reason: str, now: datetime, after: float | None = None) -> Delivery:
     """Schedule another attempt, or give up for good once the delivery is GIVE_UP_AFTER old."""
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.last_error = reason
     if now - row.created_at >= GIVE_UP_AFTER:
         row.status = "failed"
@@ -102,7 +106,7 @@ def mark_retry(session: Session, delivery_id: int, reason: str, now: datetime, a
 
 def defer(session: Session, delivery_id: int, until: datetime, reason: str | None = None) -> Delivery:
     """Put a claimed delivery back until `until` without counting the attempt (rate cap, card not posted yet)."""
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.attempts = max(row.attempts - 1, 0)
     row.next_attempt_at = until
     if reason:
@@ -110,7 +114,14 @@ def defer(session: Session, delivery_id: int, until: datetime, reason: str | Non
     return row
 
 
+def mark_dropped(session: Session, delivery_id: int, status: str, reason: str) -> Delivery:
+    """Withdrawn (no longer routed, nowhere to reply) or held by a silence: not sent, and not a failure."""
+    row = _row(session, delivery_id)
+    row.status, row.last_error = status, reason
+    return row
+
+
 def mark_failed(session: Session, delivery_id: int, reason: str) -> Delivery:
-    row = session.get(Delivery, delivery_id)
+    row = _row(session, delivery_id)
     row.status, row.last_error = "failed", reason
     return row

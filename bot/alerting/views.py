@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.alerting.routing import mentions_for
 from bot.cards.incident import IncidentView, ItemLine, TopicLine
 from bot.config import Config
-from bot.incidents.state import State
+from bot.state import State
 from bot.models import Incident, Item, Source
 from bot.oncall import leads, on_call
 

@@ -72,30 +72,35 @@ class Placement:
 
 
 class IncidentStore(Protocol):
-    def open_incidents(self, brand: str, since: datetime) -> Sequence[IncidentRef]: ...
-    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime) -> Sequence[StoredItem]: ...
+    def open_incidents(self, brand: str, since: datetime, until: datetime) -> Sequence[IncidentRef]: ...
+    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime,
+                     until: datetime) -> Sequence[StoredItem]: ...
     def add_item(self, incident_id: int, item: ClusterItem) -> None: ...
-    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int: ...
+    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int | None: ...
     def items(self, incident_id: int) -> Sequence[IncidentItem]: ...
     def stats(self, incident_id: int, now: datetime) -> IncidentStats: ...
 
 
 def decide(item: ClusterItem, store: IncidentStore, config: ClusteringConfig) -> Placement:
     """Join-or-open for one item; reads the store, changes nothing."""
+    # the window runs both ways: an old post never joins an incident that began long after it
     since = item.published_at - timedelta(hours=config.window_hours)
-    close = [(distance(s.simhash, item.simhash), s) for s in store.band_matches(item.brand, bands(item.simhash), since)]
+    until = item.published_at + timedelta(hours=config.window_hours)
+    close = [(distance(s.simhash, item.simhash), s)
+             for s in store.band_matches(item.brand, bands(item.simhash), since, until)]
     close = [(d, s) for d, s in close if d <= config.max_distance and s.item_id != item.id]
     if close:
         d, s = min(close, key=lambda ds: ds[0])
         return Placement(s.incident_id, f"与 {s.item_id} 近似重复（相差 {d} 位）", duplicate_of=s.item_id)
-    for ref in store.open_incidents(item.brand, since):
+    for ref in store.open_incidents(item.brand, since, until):
         if ref.event_key == item.event_key:
             return Placement(ref.id, f"同品牌同事件：{item.brand} / {item.event_key}")
     return Placement(None, f"新事件：{item.brand} / {item.event_key}")
 
 
-def assign(item: ClusterItem, store: IncidentStore, config: ClusteringConfig) -> tuple[int, Placement]:
-    """Decide and apply: the incident id the item now belongs to, and why."""
+def assign(item: ClusterItem, store: IncidentStore, config: ClusteringConfig) -> tuple[int | None, Placement]:
+    """Decide and apply: the incident id the item now belongs to (None: an old post whose event is open with
+    newer posts only — it stays ungrouped), and why."""
     placement = decide(item, store, config)
     if placement.incident_id is None:
         return store.open_incident(item.brand, item.event_key, item), placement
@@ -120,19 +125,21 @@ class MemoryIncidentStore:
         self._index: dict[str, BandedIndex] = {}
         self._where: dict[str, tuple[int, ClusterItem]] = {}
 
-    def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
-        refs = [self._incidents[i].ref for i in self._by_brand.get(brand, ())]
-        refs = [r for r in refs if r.last_seen >= since]
+    def open_incidents(self, brand: str, since: datetime, until: datetime) -> list[IncidentRef]:
+        found = [self._incidents[i] for i in self._by_brand.get(brand, ())]
+        refs = [inc.ref for inc in found if inc.ref.last_seen >= since
+                and min(it.published_at for it in inc.items) <= until]
         return sorted(refs, key=lambda r: r.last_seen, reverse=True)
 
-    def band_matches(self, brand: str, bands_: tuple[int, ...], since: datetime) -> list[StoredItem]:
+    def band_matches(self, brand: str, bands_: tuple[int, ...], since: datetime,
+                     until: datetime) -> list[StoredItem]:
         index = self._index.get(brand)
         if index is None:
             return []
         out = []
         for key, _ in index.near(_join_bands(bands_)):
-            incident_id, item = self._where[key]
-            if item.published_at >= since:
+            incident_id, item = self._where[str(key)]
+            if since <= item.published_at <= until:
                 out.append(StoredItem(item.id, incident_id, item.simhash))
         return out
 

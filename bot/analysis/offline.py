@@ -102,6 +102,7 @@ class OfflineRun:
         if not a.relevant:
             return out
         incident_id, placement = assign(self._cluster_item(doc, a), self.store, self.analyzer.config.clustering)
+        assert incident_id is not None, "the in-memory store always opens an incident"
         grading = self.analyzer.config.grading
         decision = grade_incident(self.store.stats(incident_id, self.now), grading)
         grade = raise_only(self.grades.get(incident_id), decision.grade)

@@ -42,7 +42,7 @@ def decode_action(value: object) -> ButtonValue:
     if value.get("v") != VERSION:
         raise BadActionValue(f"button value version {value.get('v')!r} is not {VERSION}")
     try:
-        action = CardAction(value.get("a"))
+        action = CardAction(str(value.get("a")))
     except ValueError:
         raise BadActionValue(f"unknown button action {value.get('a')!r}") from None
     incident_id = value.get("id")

@@ -1,12 +1,34 @@
 """The daily digest card (JSON 2.0): counts, response times, overdue incidents, top brands and topics, and
 a stacked bar chart of mentions per hour by grade (the card's `chart` component takes a VChart spec)."""
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.cards.review import span
 from bot.cards.text import safe_text
 
-if TYPE_CHECKING:
-    from bot.incidents.digest import Digest
+@dataclass(frozen=True)
+class Overdue:
+    incident_id: int
+    title: str
+    grade: str | None
+    missed: str            # 认领 / 研判 / 官方声明
+    late_minutes: int      # past the deadline
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: str                                  # local date, YYYY-MM-DD
+    generated_at: datetime
+    counts: dict[str, dict[str, int]]         # grade → state → incidents opened in 24 h or still open
+    ack_median: timedelta | None              # last 7 days
+    ack_n: int
+    resolve_median: timedelta | None
+    resolve_n: int
+    overdue: list[Overdue]
+    top_brands: list[tuple[str, int]]         # items in 24 h
+    top_topics: list[tuple[str, int]]
+    volume: list[tuple[str, str, int]]        # (hour "HH:00", grade, items) over the last 24 h
+
 
 GRADE_COLOURS = {"重大": "#F54A45", "一般": "#FF8800", "轻微": "#3370FF", "未定级": "#8F959E"}
 MAX_OVERDUE = 10
@@ -20,7 +42,7 @@ def _text(content: str) -> dict:
     return {"tag": "div", "text": {"tag": "plain_text", "content": content}}
 
 
-def volume_chart(d: "Digest") -> dict:
+def volume_chart(d: Digest) -> dict:
     """Mentions per hour over the last 24 hours, stacked by grade."""
     grades = list(dict.fromkeys(g for _, g, _ in d.volume))
     values = [{"hour": h, "grade": g, "count": n} for h, g, n in d.volume]
@@ -31,7 +53,7 @@ def volume_chart(d: "Digest") -> dict:
         "title": {"visible": True, "text": "近 24 小时声量（条/小时）"}}}
 
 
-def render_digest_card(d: "Digest") -> dict:
+def render_digest_card(d: Digest) -> dict:
     """Card JSON 2.0 of the daily digest (drills excluded upstream)."""
     counts = ["　".join([f"**{g}**"] + [f"{s} {n}" for s, n in states.items()]) for g, states in d.counts.items()]
     elements = [_md("**近 24 小时事件**\n" + ("\n".join(counts) or "无")),

@@ -10,11 +10,18 @@ from datetime import datetime
 from bot.cards.actions import CardAction, encode_action
 from bot.cards.text import at_mentions, safe_text, safe_url
 from bot.clock import SHANGHAI
-from bot.incidents.state import TABLE, Action, State
+from bot.state import TABLE, Action, State
+from bot.grades import NAMES
 
-GRADES = ("轻微", "一般", "重大")
+GRADES = NAMES
 HEADER_COLOURS = {"重大": "red", "一般": "orange", "轻微": "blue", None: "grey"}
-PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "other": "其他"}
+PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "other": "其他",
+             "drill": "演练"}
+
+
+def platform_label(platform: str) -> str:
+    """The platform as every card, reply and review names it."""
+    return PLATFORMS.get(platform, platform)
 CLOSED_COLOURS = {State.RESOLVED: "green", State.FALSE_POSITIVE: "grey"}
 # caps that keep the worst case well inside Feishu's 30 KB card limit (see tests/cards)
 SUMMARY_LIMIT, TITLE_LIMIT, REASON_LIMIT, STEP_LIMIT, NAME_LIMIT = 60, 80, 100, 80, 30
@@ -107,7 +114,7 @@ def _facts(v: IncidentView) -> str:
     lines = [f"**规模** {v.item_count} 条 · {v.velocity:g} 条/小时 · 互动 {_count(v.engagement)}"]
     if v.sentiment is not None:
         lines[0] += f" · 负面 {1 - v.sentiment:.0%}"
-    where = [safe_text(PLATFORMS.get(p, p), NAME_LIMIT) for p in v.platforms[:MAX_SOURCES]]
+    where = [safe_text(platform_label(p), NAME_LIMIT) for p in v.platforms[:MAX_SOURCES]]
     srcs = [safe_text(s, NAME_LIMIT) for s in v.sources[:MAX_SOURCES]]
     more = f" 等 {len(v.sources)} 个" if len(v.sources) > MAX_SOURCES else ""
     lines.append(f"**平台** {'、'.join(where) or '—'}　**来源** {'、'.join(srcs) or '—'}{more}")
@@ -125,7 +132,7 @@ def _items(v: IncidentView) -> list[dict]:
         out.append(_text(f"{i}. {safe_text(it.title, TITLE_LIMIT) or '（无标题）'}"))
         link = safe_url(it.url)
         link = link if link and len(link) <= URL_LIMIT else None
-        meta = f"{safe_text(it.source, NAME_LIMIT)} · {safe_text(PLATFORMS.get(it.platform, it.platform), 12)} · {_when(it.published_at)}"
+        meta = f"{safe_text(it.source, NAME_LIMIT)} · {safe_text(platform_label(it.platform), 12)} · {_when(it.published_at)}"
         out.append(_md(f"<font color='grey'>{meta}</font>" + (f" · [原文]({link})" if link else "")))
     return out
 

@@ -2,14 +2,11 @@
 
 Names, titles and notes are untrusted: they go through `safe_text` into plain_text elements only.
 """
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.cards.text import safe_text
 from bot.clock import SHANGHAI
-
-if TYPE_CHECKING:  # the view model lives with its builder; cards stay below the services
-    from bot.incidents.review import Review
 
 MAX_NOTES, NOTE_LIMIT, TITLE_LIMIT = 8, 200, 60
 VERDICT_COLOURS = {"按时": "green", "未完成": "red"}
@@ -21,6 +18,63 @@ def span(d: timedelta | None) -> str:
         return "—"
     minutes = int(d.total_seconds() // 60)
     return f"{minutes // 60} 小时 {minutes % 60} 分" if minutes >= 60 else f"{minutes} 分钟"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    label: str
+    at: datetime | None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadlineResult:
+    label: str
+    due_at: datetime
+    met_at: datetime | None
+    took: timedelta | None        # from the start of the clock to the step
+    late_by: timedelta | None     # None: met in time or still open
+
+    @property
+    def verdict(self) -> str:
+        if self.met_at is None:
+            return "未完成"
+        return f"超时 {span(self.late_by)}" if self.late_by else "按时"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime
+    items: int
+    sentiment: float | None  # mean probability of positive, 0 … 1
+
+
+@dataclass(frozen=True)
+class Note:
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Review:
+    incident_id: int
+    title: str
+    brand: str
+    grade: str | None
+    state: str
+    is_drill: bool
+    milestones: list[Milestone]
+    deadlines: list[DeadlineResult]
+    escalations: int
+    item_count: int
+    bucket_hours: int
+    volume: list[Bucket]
+    sources: list[tuple[str, int]]
+    platforms: list[tuple[str, int]]
+    notes: list[Note]
+    lessons: list[Note]
+    generated_at: datetime
 
 
 def _when(at) -> str:
@@ -35,7 +89,7 @@ def _text(content: str) -> dict:
     return {"tag": "div", "text": {"tag": "plain_text", "content": content}}
 
 
-def volume_chart(r: "Review") -> dict:
+def volume_chart(r: Review) -> dict:
     """Items per hour (or day) and the mean sentiment, as a Feishu chart component (VChart line spec)."""
     fmt = "%m-%d %H:00" if r.bucket_hours == 1 else "%m-%d"
     values = [{"time": b.start.astimezone(SHANGHAI).strftime(fmt), "count": b.items} for b in r.volume]
@@ -44,7 +98,7 @@ def volume_chart(r: "Review") -> dict:
         "point": {"visible": True}, "title": {"visible": True, "text": "声量（条）"}}}
 
 
-def render_review_card(r: "Review") -> dict:
+def render_review_card(r: Review) -> dict:
     """Card JSON 2.0 of a post-incident review."""
     kind = "演练复盘" if r.is_drill else "事件复盘"
     elements: list[dict] = [_md(f"**等级** {r.grade or '未定级'} · **内容** {r.item_count} 条 · "

@@ -73,3 +73,38 @@ def at_mentions(open_ids: list[str] | tuple[str, ...]) -> str:
 def text_mentions(open_ids: list[str] | tuple[str, ...]) -> str:
     """The same @-mentions for a text message (its syntax differs from the card's)."""
     return " ".join(f'<at user_id="{oid}"></at>' for oid in dict.fromkeys(open_ids) if _OPEN_ID.fullmatch(oid))
+
+
+# -- the one inert-text rule for everything the bot sends ------------------------------------------------
+# a mention tag in any syntax Feishu reads (card markdown, text messages), and its entity-encoded forms
+_AT_TAG = re.compile(r"<\s*at\b([^>]*)>", re.IGNORECASE)
+_AT_ID = re.compile(r"""(?:user_id|open_id|id|email)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+_ENTITY_ANGLE = re.compile(r"&(?:lt|gt|#0*6[02]|#x0*3[ce]);", re.IGNORECASE)
+_LESS_THAN = frozenset({"&lt;", "&#60;", "&#060;", "&#x3c;", "&#x03c;"})
+
+
+def inert_text(text: str | None) -> str:
+    """The body of a text message made inert: no tag of any kind (Feishu text renders `<at>`), no entity
+    that could turn into one, no control characters. Mentions are added after this, from config only."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    text = _ENTITY_ANGLE.sub(lambda m: "＜" if m.group(0).lower() in _LESS_THAN else "＞", text)
+    return text.replace("<", "＜").replace(">", "＞")
+
+
+def scrub(node: object, allowed: frozenset[str]) -> object:
+    """Any payload (card JSON or text content) with every mention tag that names someone outside `allowed`
+    made inert, and entity-encoded tags too: a last gate, whatever a renderer let through."""
+    if isinstance(node, dict):
+        return {k: scrub(v, allowed) for k, v in node.items()}
+    if isinstance(node, list):
+        return [scrub(v, allowed) for v in node]
+    if isinstance(node, str) and ("<" in node or "&" in node):
+        def tag(m: re.Match) -> str:
+            ids = _AT_ID.findall(m.group(1))
+            ok = len(ids) == 1 and ids[0] in allowed and _OPEN_ID.fullmatch(ids[0])
+            return m.group(0) if ok else "＜" + m.group(0)[1:]
+        node = _AT_TAG.sub(tag, node)
+        return _ENTITY_ANGLE.sub(lambda m: "＆" + m.group(0)[1:], node)
+    return node

@@ -76,7 +76,7 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for err in exc.errors():
         path = _format_loc(tuple(err["loc"]))
-        reason = _reason(err)
+        reason = _reason(dict(err))
         if err["type"].startswith("union_tag"):
             path += ".kind"
         # validators that check across keys name the key themselves: "routes.重大: ..."

@@ -5,8 +5,9 @@ import re
 from pydantic import Field, model_validator
 
 from bot.config.base import OPEN_ID, Strict
+from bot.grades import NAMES
 
-GRADES = ("轻微", "一般", "重大")
+GRADES = NAMES
 # only config-sourced Feishu open_ids of this shape ever become an <at> in a card
 
 DEFAULT_PLAYBOOK = {

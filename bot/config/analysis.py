@@ -7,8 +7,9 @@ from pydantic import Field, field_validator, model_validator
 
 from bot.analysis.rulesyntax import RuleSyntaxError, parse_rule
 from bot.config.base import Strict
+from bot.grades import NAMES
 
-GRADE_NAMES = ("轻微", "一般", "重大")
+GRADE_NAMES = NAMES
 AUTHORITY_TIERS = ("state_media", "industry_media", "large_account", "ordinary")
 
 

@@ -91,11 +91,24 @@ DEFAULT_DEADLINES = {
 }
 
 
+UrgentKind = Literal["none", "app", "sms", "phone"]
+DEFAULT_URGENT: tuple[UrgentKind, ...] = ("app", "app", "app")
+
+
 class EscalationConfig(Strict):
     # minutes after a missed ack deadline: 1st @ the on-call again, 2nd the backup, 3rd the lead(s)
     ack_steps: list[int] = Field(default_factory=lambda: [0, 10, 20], min_length=1, max_length=3)
     # minutes after a missed assessment / statement deadline: 1st the owner (or on-call), 2nd the lead(s)
     reminder_steps: list[int] = Field(default_factory=lambda: [0, 10], min_length=1, max_length=2)
+    # Feishu's urgent notification (加急) per ack step, for 重大 incidents nobody acknowledged:
+    # none | app (in the Feishu app) | sms | phone (sms and phone need the tenant's permission and cost money)
+    urgent: list[UrgentKind] = Field(default_factory=lambda: list(DEFAULT_URGENT), max_length=3)
+
+    @model_validator(mode="after")
+    def _urgent_steps(self) -> "EscalationConfig":
+        if len(self.urgent) > len(self.ack_steps):
+            raise ValueError(f"urgent: {len(self.urgent)} entries for {len(self.ack_steps)} ack_steps")
+        return self
 
     @field_validator("ack_steps", "reminder_steps")
     @classmethod

@@ -24,6 +24,12 @@ class FeishuSecrets:
         """True when the app credentials needed to call the Open API are set."""
         return bool(self.app_id and self.app_secret and self.app_secret.get_secret_value())
 
+    def credentials(self) -> tuple[str, str]:
+        """The app id and secret; only when `can_send`."""
+        if not (self.app_id and self.app_secret):
+            raise ValueError("FEISHU_APP_ID and FEISHU_APP_SECRET are not set")
+        return self.app_id, self.app_secret.get_secret_value()
+
 
 def _secret(env: dict[str, str], key: str) -> SecretStr | None:
     value = env.get(key) or None

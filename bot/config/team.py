@@ -4,8 +4,9 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from bot.config.base import Strict
+from bot.grades import NAMES
 
-GRADES = ("轻微", "一般", "重大")
+GRADES = NAMES
 
 
 class Role(StrEnum):

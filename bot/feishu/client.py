@@ -19,6 +19,10 @@ from lark_oapi.api.im.v1 import (
     PatchMessageRequestBody,
     ReplyMessageRequest,
     ReplyMessageRequestBody,
+    UrgentAppMessageRequest,
+    UrgentPhoneMessageRequest,
+    UrgentReceivers,
+    UrgentSmsMessageRequest,
 )
 from lark_oapi.core.exception import ObtainAccessTokenException
 from lark_oapi.core.token.manager import TokenManager
@@ -96,6 +100,19 @@ class FeishuClient:
         body = PatchMessageRequestBody.builder().content(json.dumps(card, ensure_ascii=False)).build()
         req = PatchMessageRequest.builder().message_id(message_id).request_body(body).build()
         result = self._call(lambda: self._client.im.v1.message.patch(req), returns_message=False)
+        return Sent(message_id) if isinstance(result, Sent) else result
+
+    def urgent(self, message_id: str, open_ids: list[str], how: str) -> DeliveryResult:
+        """加急 a posted message for these people: in the app, by SMS or by phone (`how`: app, sms, phone)."""
+        builders = {"app": (UrgentAppMessageRequest, self._client.im.v1.message.urgent_app),
+                    "sms": (UrgentSmsMessageRequest, self._client.im.v1.message.urgent_sms),
+                    "phone": (UrgentPhoneMessageRequest, self._client.im.v1.message.urgent_phone)}
+        if how not in builders:
+            return Failed(f"unknown urgent kind {how!r}")
+        request_cls, call = builders[how]
+        req = (request_cls.builder().message_id(message_id).user_id_type("open_id")
+               .request_body(UrgentReceivers.builder().user_id_list(open_ids).build()).build())
+        result = self._call(lambda: call(req), returns_message=False)
         return Sent(message_id) if isinstance(result, Sent) else result
 
     def user_name(self, open_id: str) -> str | None:

@@ -112,7 +112,7 @@ def open_envelope(body: bytes, headers: Mapping[str, str], verification_token: s
                                               "X-Lark-Signature"))
     signed = bool(sig)
     if encrypt_key and signed:
-        if not (ts and nonce) or not hmac.compare_digest(signature(ts, nonce, encrypt_key, body), sig):
+        if not (ts and nonce and sig) or not hmac.compare_digest(signature(ts, nonce, encrypt_key, body), sig):
             raise EventRejected(401, "bad signature")
     if "encrypt" in doc:
         if not encrypt_key:

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.config import Config
 from bot.grades import Grade
-from bot.incidents.state import Action, InvalidTransition, State, refusal, transition
 from bot.labels import label_false_positive
+from bot.state import Action, InvalidTransition, State, refusal, transition
 from bot.models import Incident, IncidentEvent
 
 Notify = Callable[[Session, Config, Incident, Change, datetime], None]

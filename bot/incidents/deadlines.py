@@ -11,10 +11,15 @@ from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.config import Config
 from bot.config.response import parse_hhmm
+from bot.grades import rank
+from bot.models import Incident, IncidentEvent
+from bot.state import CLOSED_STATES
 
-CLOSED = ("resolved", "false_positive")
 
 
 class Kind(StrEnum):
@@ -101,7 +106,7 @@ class IncidentSnapshot:
 
     @property
     def closed(self) -> bool:
-        return self.state in CLOSED
+        return self.state in CLOSED_STATES
 
     @property
     def clock_start(self) -> datetime:
@@ -115,9 +120,8 @@ class IncidentSnapshot:
 
 def graded_at(events: list[tuple[datetime, dict]], grade: str | None, opened_at: datetime) -> datetime | None:
     """When the grade last rose to `grade` since opening, from the timeline's (at, detail) of graded/regrade rows."""
-    order = {None: 0, "轻微": 1, "一般": 2, "重大": 3}
     rises = [at for at, d in events if at >= opened_at and d.get("to") == grade
-             and order.get(d.get("from"), 0) < order.get(grade, 0)]
+             and rank(d.get("from")) < rank(grade)]
     return max(rises) if rises else None
 
 
@@ -175,6 +179,13 @@ def overdue(s: IncidentSnapshot, deadlines: list[Deadline], now: datetime) -> li
         return []
     return [d for d in deadlines if d.met_at is None and now >= d.due_at]
 
+
+
+def load_snapshot(session: Session, inc: Incident) -> IncidentSnapshot:
+    """The incident's stored times, with when it reached its grade (from the timeline)."""
+    rows = session.execute(select(IncidentEvent.at, IncidentEvent.detail).where(
+        IncidentEvent.incident_id == inc.id, IncidentEvent.kind.in_(("graded", "regrade")))).all()
+    return IncidentSnapshot.of(inc, graded_at([(at, d or {}) for at, d in rows], inc.grade, inc.opened_at))
 
 
 # -- escalation -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 Drills are left out everywhere (`real_only`). `load_digest` reads; the figures are plain values for
 `bot.cards.digest.render_digest_card` and for a `/status` reply.
 """
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,30 +13,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
+from bot.cards.digest import Digest, render_digest_card
 from bot.config import Config
+from bot.config.response import parse_hhmm
 from bot.incidents.drills import real_only
-from bot.incidents.queries import Overdue, overdue_incidents
-from bot.incidents.state import State
-from bot.models import Incident, Item
+from bot.incidents.queries import overdue_incidents
+from bot.state import OPEN_STATES, State
+from bot.models import Delivery, Incident, Item
+from bot.grades import SEVERE_FIRST
 
-OPEN = [s.value for s in State if s.is_open]
-GRADES = ("重大", "一般", "轻微", "未定级")
+log = logging.getLogger(__name__)
+
+GRADES = (*SEVERE_FIRST, "未定级")
 TOP = 5
-
-
-@dataclass(frozen=True)
-class Digest:
-    day: str                                  # local date, YYYY-MM-DD
-    generated_at: datetime
-    counts: dict[str, dict[str, int]]         # grade → state → incidents opened in 24 h or still open
-    ack_median: timedelta | None              # last 7 days
-    ack_n: int
-    resolve_median: timedelta | None
-    resolve_n: int
-    overdue: list[Overdue]
-    top_brands: list[tuple[str, int]]         # items in 24 h
-    top_topics: list[tuple[str, int]]
-    volume: list[tuple[str, str, int]]        # (hour "HH:00", grade, items) over the last 24 h
 
 
 def _median(spans: list[timedelta]) -> timedelta | None:
@@ -47,7 +39,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     tz = ZoneInfo(config.response.timezone)
     day_ago, week_ago = now - timedelta(hours=24), now - timedelta(days=7)
     active = session.scalars(real_only(select(Incident).where(
-        or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN)))).order_by(Incident.id)).all()
+        or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN_STATES)))).order_by(Incident.id)).all()
     counts: dict[str, dict[str, int]] = {}
     for inc in active:
         by_state = counts.setdefault(inc.grade or "未定级", {})
@@ -61,7 +53,7 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     rows = session.execute(real_only(select(seen, Incident.brand, Incident.grade, Item.topics)
                                      .join(Incident, Incident.id == Item.incident_id).where(seen >= day_ago))).all()
     start = now.astimezone(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    volume = Counter()
+    volume: Counter[tuple[int, str]] = Counter()
     for at, _brand, grade, _topics in rows:
         hour = int((at - start) // timedelta(hours=1))
         if 0 <= hour < 24:
@@ -72,3 +64,31 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     return Digest(now.astimezone(tz).date().isoformat(), now, counts, _median(acks), len(acks), _median(fixes),
                   len(fixes), late,
                   Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series)
+
+
+def digest_chat(config: Config) -> str | None:
+    """The chat id of `response.digest.chat`, else the first chat of the default route."""
+    name = config.response.digest.chat
+    if name:
+        return config.alerting.chats.get(name)
+    chats = config.alerting.chat_ids_for(None)
+    return chats[0] if chats else None
+
+
+def queue_digest(session: Session, config: Config, now: datetime) -> str | None:
+    """Queue today's digest card if it is due and not queued yet (one per local day); returns its key."""
+    cfg = config.response
+    local = now.astimezone(cfg.tz)
+    if not cfg.digest.enabled or local.time() < parse_hhmm(cfg.digest.time):
+        return None
+    chat = digest_chat(config)
+    if chat is None:
+        log.warning("digest: response.digest.chat %r is not under alerting.chats; not sent", cfg.digest.chat)
+        return None
+    day = local.date().isoformat()
+    key = Outbound.DIGEST.key(day)
+    if session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None:
+        return None
+    card = render_digest_card(load_digest(session, config, now))
+    rows = submit(session, config, Outgoing(Outbound.DIGEST, chats=(chat,), card=card, key=(day,)), now)
+    return key if rows else None

@@ -42,14 +42,14 @@ def start_drill(session: Session, config: Config, grade: str, actor: str | None,
                    title=f"{PREFIX}{brand}{story}", state="triggered", grade=grade, grade_source="manual",
                    reasons=["演练：模拟事件，非真实舆情"], item_count=n, platforms=["drill"], sources=[SOURCE],
                    topics=[], is_drill=True, policy=snapshot_policy(config, grade), first_seen_at=now,
-                   last_seen_at=now, opened_at=now, updated_at=now, sentiment=-0.6)
+                   last_seen_at=now, opened_at=now, updated_at=now, sentiment=0.2)
     session.add(inc)
     session.flush()
     sid = source_row(session, SOURCE, "drill", "drill", now).id
     for i in range(n):
         session.add(Item(source_id=sid, external_id=f"drill-{inc.id}-{i}", platform="drill",
                          title=f"{PREFIX}{story}（模拟内容 {i + 1}）", text=f"{PREFIX}{story}", fetched_at=now,
-                         published_at=now, brands=[], topics=[], rules=[], regulators=[], sentiment=-0.6,
+                         published_at=now, brands=[], topics=[], rules=[], regulators=[], sentiment=0.2,
                          negative=True, incident_id=inc.id))
     session.add(IncidentEvent(incident_id=inc.id, at=now, kind="detected", actor=actor, via="command",
                               text=f"演练开始：模拟{grade}事件", detail={"drill": True, "grade": grade}))

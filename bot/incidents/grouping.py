@@ -4,7 +4,7 @@ Exactly-once: `incidents.open_key` is unique while an incident is open, so two s
 open the same (brand, event) incident cannot: the loser's insert fails inside a savepoint and it joins the
 winner's incident instead. Near-duplicate lookups go through the indexed SimHash band columns.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -14,10 +14,10 @@ from bot.analysis.clustering import ClusterItem, IncidentRef, StoredItem
 from bot.analysis.grading import IncidentItem, IncidentStats, IncidentTally
 from bot.analysis.simhash import to_signed
 from bot.config.analysis import GradingConfig
-from bot.incidents.state import State
+from bot.state import OPEN_STATES, State
 from bot.models import Incident, Item, Source
 
-OPEN_STATES = [s.value for s in State if s.is_open]
+
 
 
 def open_key(brand: str, event_key: str) -> str:
@@ -36,43 +36,48 @@ class DbIncidentStore:
     transaction: the next one reads the incident afresh, items other writers committed in between included.
     """
 
-    def __init__(self, session: Session, grading: GradingConfig, now: datetime):
+    def __init__(self, session: Session, grading: GradingConfig, now: datetime,
+                 window: timedelta = timedelta(hours=48)):
         self.session = session
         self.grading = grading
         self.now = now
+        self.window = window
         self.opened: set[int] = set()
         self._tallies: dict[int, IncidentTally] = {}
 
-    def open_incidents(self, brand: str, since: datetime) -> list[IncidentRef]:
+    def open_incidents(self, brand: str, since: datetime, until: datetime) -> list[IncidentRef]:
         rows = self.session.execute(
             select(Incident.id, Incident.brand, Incident.event_key, Incident.last_seen_at)
-            .where(Incident.brand == brand, Incident.state.in_(OPEN_STATES), Incident.last_seen_at >= since)
+            .where(Incident.brand == brand, Incident.state.in_(OPEN_STATES), Incident.last_seen_at >= since,
+                   Incident.first_seen_at <= until)
             .order_by(Incident.last_seen_at.desc())
         ).all()
         return [IncidentRef(*row) for row in rows]
 
-    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime) -> list[StoredItem]:
+    def band_matches(self, brand: str, bands: tuple[int, ...], since: datetime,
+                     until: datetime) -> list[StoredItem]:
         b0, b1, b2, b3 = bands
         rows = self.session.execute(
             select(Item.id, Item.incident_id, Item.simhash)
             .join(Incident, Incident.id == Item.incident_id)
-            .where(Incident.brand == brand, _seen_at() >= since,
+            .where(Incident.brand == brand, _seen_at() >= since, _seen_at() <= until,
                    or_(Item.simhash_b0 == b0, Item.simhash_b1 == b1, Item.simhash_b2 == b2, Item.simhash_b3 == b3))
         ).all()
-        return [StoredItem(str(i), inc, h & 0xFFFFFFFFFFFFFFFF) for i, inc, h in rows if h is not None]
+        return [StoredItem(str(i), inc, h & 0xFFFFFFFFFFFFFFFF) for i, inc, h in rows
+                if h is not None and inc is not None]
 
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
-        row = self.session.get(Item, int(item.id))
+        row = self.session.get_one(Item, int(item.id))
         row.incident_id = incident_id
-        incident = self.session.get(Incident, incident_id)
+        incident = self.session.get_one(Incident, incident_id)
         incident.last_seen_at = max(incident.last_seen_at, item.published_at)
         self.session.flush()
         if incident_id in self._tallies:
             self._tallies[incident_id].add(item.graded)
 
-    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int:
+    def open_incident(self, brand: str, event_key: str, item: ClusterItem) -> int | None:
         key = open_key(brand, event_key)
-        row = self.session.get(Item, int(item.id))
+        row = self.session.get_one(Item, int(item.id))
         incident = Incident(
             brand=brand, event_key=event_key, open_key=key, title=row.title or row.text[:60],
             state=State.TRIGGERED.value, grade=None, reasons=[], first_seen_at=item.published_at,
@@ -84,10 +89,13 @@ class DbIncidentStore:
                 self.session.add(incident)
                 self.session.flush()
         except IntegrityError:
-            # an open incident for this brand and event exists (outside the window, or a racing scan made it)
-            existing = self.session.scalar(select(Incident.id).where(Incident.open_key == key))
-            self.add_item(existing, item)
-            return existing
+            # an open incident for this brand and event exists: a racing scan made it, or it lies outside the
+            # window. An old post does not join an incident that began long after it: it stays ungrouped.
+            existing = self.session.scalars(select(Incident).where(Incident.open_key == key)).one()
+            if existing.first_seen_at - item.published_at > self.window:
+                return None
+            self.add_item(existing.id, item)
+            return existing.id
         self.opened.add(incident.id)
         self.add_item(incident.id, item)
         return incident.id

@@ -67,7 +67,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
     """Analyse freshly stored items (flushed, in the caller's transaction), group them and alert."""
     result = Accepted()
     analyzer = analyzer_for(config, session)
-    store = DbIncidentStore(session, config.analysis.grading, now)
+    store = DbIncidentStore(session, config.analysis.grading, now,
+                            timedelta(hours=config.analysis.clustering.window_hours))
     authority = _authority(config, source_name)
     for row in items:
         seen = row.published_at or row.fetched_at
@@ -83,6 +84,10 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         brand = a.lead_brand
         incident_id, placement = assign(ClusterItem(str(row.id), brand, a.event_key, a.simhash,
                                                     a.incident_item(doc, seen)), store, config.analysis.clustering)
+        if incident_id is None:
+            log.info("item %s (%s) is older than the open incident of its event by more than the window: "
+                     "kept, not grouped", row.id, seen)
+            continue
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
         incident = session.get_one(Incident, incident_id)

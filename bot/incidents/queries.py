@@ -10,25 +10,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.cards.digest import Overdue
 from bot.config import Config
 from bot.config.team import TeamConfig
 from bot.incidents.deadlines import deadlines_for, overdue, policy_of
 from bot.incidents.drills import real_only
-from bot.incidents.review import load_snapshot
-from bot.incidents.state import State
+from bot.incidents.deadlines import load_snapshot
+from bot.state import OPEN_STATES, State
 from bot.models import Incident, IncidentEvent, Item
-
-OPEN = [s.value for s in State if s.is_open]
-GRADE_ORDER = ("重大", "一般", "轻微", None)
+from bot.grades import SEVERE_FIRST
 
 
-@dataclass(frozen=True)
-class Overdue:
-    incident_id: int
-    title: str
-    grade: str | None
-    missed: str            # 认领 / 研判 / 官方声明
-    late_minutes: int      # past the deadline
+GRADE_ORDER: tuple[str | None, ...] = (*SEVERE_FIRST, None)
 
 
 @dataclass(frozen=True)
@@ -50,7 +43,7 @@ def overdue_incidents(session: Session, config: Config, incidents: list[Incident
     """Every missed deadline of the open graded incidents, most late first."""
     late = []
     for inc in incidents:
-        if inc.state in OPEN and inc.grade:
+        if inc.state in OPEN_STATES and inc.grade:
             snap = load_snapshot(session, inc)
             for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, config)), now):
                 late.append(Overdue(inc.id, inc.title or "", inc.grade, d.kind.label,
@@ -61,7 +54,7 @@ def overdue_incidents(session: Session, config: Config, incidents: list[Incident
 def status_summary(session: Session, config: Config, now: datetime) -> StatusSummary:
     """Open incidents by grade, the unacknowledged and overdue ones, who owns what, the last 24 hours (no drills)."""
     team = config.team
-    rows = session.scalars(real_only(select(Incident).where(Incident.state.in_(OPEN))).order_by(Incident.id)).all()
+    rows = session.scalars(real_only(select(Incident).where(Incident.state.in_(OPEN_STATES))).order_by(Incident.id)).all()
     by_grade = Counter(r.grade for r in rows)
     owners: dict[str, list[int]] = {}
     for r in rows:
@@ -78,7 +71,7 @@ def status_summary(session: Session, config: Config, now: datetime) -> StatusSum
                                             .where(Incident.opened_at >= since))) or 0,
         items_24h=session.scalar(real_items.where(Item.fetched_at >= since, Incident.is_drill.is_not(True))) or 0,
         closed_24h=session.scalar(real_only(select(func.count()).select_from(Incident)
-                                            .where(Incident.resolved_at >= since, Incident.state.not_in(OPEN)))) or 0,
+                                            .where(Incident.resolved_at >= since, Incident.state.not_in(OPEN_STATES)))) or 0,
     )
 
 

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.cards.review import span
+from bot.cards.review import Bucket, DeadlineResult, Milestone, Note, Review, span
+from bot.cards.incident import platform_label
 from bot.cards.text import safe_text
 from bot.clock import SHANGHAI
 from bot.alerting.queries import first_card_sent_at
 from bot.config import Config
-from bot.incidents.state import State
+from bot.state import State
 from bot.incidents.deadlines import IncidentSnapshot, Policy, deadlines_for, graded_at, policy_of
 from bot.models import Incident, IncidentEvent, Item, Source
 
@@ -25,68 +26,12 @@ MAX_BUCKETS = 72  # hours; longer stories are counted per day
 
 
 @dataclass(frozen=True)
-class Milestone:
-    label: str
-    at: datetime | None
-    by: str | None = None
-
-
-@dataclass(frozen=True)
-class DeadlineResult:
-    label: str
-    due_at: datetime
-    met_at: datetime | None
-    took: timedelta | None        # from the start of the clock to the step
-    late_by: timedelta | None     # None: met in time or still open
-
-    @property
-    def verdict(self) -> str:
-        if self.met_at is None:
-            return "未完成"
-        return f"超时 {span(self.late_by)}" if self.late_by else "按时"
-
-
-@dataclass(frozen=True)
-class Bucket:
-    start: datetime
-    items: int
-    sentiment: float | None  # mean, -1 … 1
-
-
-@dataclass(frozen=True)
-class Note:
-    at: datetime
-    author: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Review:
-    incident_id: int
-    title: str
-    brand: str
-    grade: str | None
-    state: str
-    is_drill: bool
-    milestones: list[Milestone]
-    deadlines: list[DeadlineResult]
-    escalations: int
-    item_count: int
-    bucket_hours: int
-    volume: list[Bucket]
-    sources: list[tuple[str, int]]
-    platforms: list[tuple[str, int]]
-    notes: list[Note]
-    lessons: list[Note]
-    generated_at: datetime
-
-
-@dataclass(frozen=True)
 class ItemRow:
     at: datetime
     source: str
     platform: str
     sentiment: float | None
+    fetched_at: datetime | None = None
 
 
 def _volume(items: list[ItemRow]) -> tuple[int, list[Bucket]]:
@@ -99,7 +44,8 @@ def _volume(items: list[ItemRow]) -> tuple[int, list[Bucket]]:
     if hours == 24:
         origin = origin.replace(hour=0)
     n = int((last - origin) // size) + 1
-    counts, sums = [0] * n, [[] for _ in range(n)]
+    counts = [0] * n
+    sums: list[list[float]] = [[] for _ in range(n)]
     for it in items:
         k = int((it.at - origin) // size)
         counts[k] += 1
@@ -116,15 +62,20 @@ def build_review(inc: Incident, events: list[IncidentEvent], items: list[ItemRow
     snap = IncidentSnapshot.of(inc, graded_at(rises, inc.grade, inc.opened_at))
     who = lambda oid: names(oid) if oid else None  # noqa: E731
     by = {e.kind: e.actor_name for e in events if e.kind in ("assessed", "statement")}
-    milestones = [Milestone("发现", inc.opened_at), Milestone("告警", alerted_at),
+    # discovered: when the first of its items was fetched (a reopening moves opened_at, not the discovery)
+    discovered = min((i.fetched_at for i in items if i.fetched_at), default=inc.opened_at)
+    milestones = [Milestone("发现", discovered), Milestone("告警", alerted_at),
                   Milestone("认领", inc.acknowledged_at, who(inc.acknowledged_by)),
-                  Milestone("指派", inc.assigned_at, who(inc.owner)), Milestone("研判", inc.assessed_at, by.get("assessed")),
+                  Milestone("指派", inc.assigned_at, who(inc.owner) if inc.assigned_at else None), Milestone("研判", inc.assessed_at, by.get("assessed")),
                   Milestone("声明", inc.statement_at, by.get("statement")),
                   Milestone("误报关闭" if inc.state == "false_positive" else "解决", inc.resolved_at, who(inc.resolved_by))]
+    # a step done before its clock started (acknowledged, then raised to 重大) took no time against it
     results = [DeadlineResult(d.kind.label, d.due_at, d.met_at,
-                              d.met_at - snap.clock_start if d.met_at else None, d.late_by or None)
+                              max(d.met_at - snap.clock_start, timedelta(0)) if d.met_at else None,
+                              d.late_by or None)
                for d in deadlines_for(snap, policy)]
-    notes, lessons = [], []
+    notes: list[Note] = []
+    lessons: list[Note] = []
     for e in events:
         if e.kind not in ("note", "assessed", "statement"):  # the assessment and statement texts read as notes
             continue
@@ -134,15 +85,9 @@ def build_review(inc: Incident, events: list[IncidentEvent], items: list[ItemRow
     hours, volume = _volume(items)
     return Review(inc.id, inc.title or "", inc.brand, inc.grade, inc.state, bool(inc.is_drill), milestones, results,
                   sum(e.kind == "escalated" for e in events), len(items), hours, volume,
-                  Counter(i.source for i in items).most_common(), Counter(i.platform for i in items).most_common(),
+                  Counter(i.source for i in items).most_common(),
+                  Counter(platform_label(i.platform) for i in items).most_common(),
                   notes, lessons, now)
-
-
-def load_snapshot(session: Session, inc: Incident) -> IncidentSnapshot:
-    """The incident's stored times, with when it reached its grade (from the timeline)."""
-    rows = session.execute(select(IncidentEvent.at, IncidentEvent.detail).where(
-        IncidentEvent.incident_id == inc.id, IncidentEvent.kind.in_(("graded", "regrade")))).all()
-    return IncidentSnapshot.of(inc, graded_at([(at, d or {}) for at, d in rows], inc.grade, inc.opened_at))
 
 
 def load_review(session: Session, config: Config, incident_id: int, now: datetime) -> Review | None:
@@ -153,7 +98,7 @@ def load_review(session: Session, config: Config, incident_id: int, now: datetim
     events = list(session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
                                   .order_by(IncidentEvent.at, IncidentEvent.id)))
     rows = session.execute(select(func.coalesce(Item.published_at, Item.fetched_at), Source.name, Item.platform,
-                                  Item.sentiment).join(Source, Source.id == Item.source_id)
+                                  Item.sentiment, Item.fetched_at).join(Source, Source.id == Item.source_id)
                            .where(Item.incident_id == incident_id)).all()
     alerted = first_card_sent_at(session, incident_id)
     return build_review(inc, events, [ItemRow(*r) for r in rows], alerted, policy_of(inc.policy, config),

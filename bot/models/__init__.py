@@ -1,7 +1,6 @@
 """All tables; importing this package registers them on Base.metadata."""
 from bot.models.chat_budget import ChatSendBudget
-from bot.models.chat_budget import ChatSendBudget
-from bot.models.chatops import InboxEvent, ProcessedEvent, Silence
+from bot.models.chatops import InboxEvent, ProcessedEvent, Silence, SilenceHold
 from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
 from bot.models.item import Item
@@ -11,5 +10,5 @@ from bot.models.source import Source
 
 __all__ = [
     "ChatSendBudget", "Delivery", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
-    "Item", "Label", "Member", "ProcessedEvent", "Silence", "Source", "TrainedModel",
+    "Item", "Label", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source", "TrainedModel",
 ]

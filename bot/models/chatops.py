@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base
@@ -28,6 +28,24 @@ class Silence(Base):
     ends_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SilenceHold(Base):
+    """What a silence held back: per incident and kind of message, how many and when (shown by /silences).
+
+    `released_at` is set when the silence ended and the incident was looked at once more."""
+
+    __tablename__ = "silence_holds"
+    __table_args__ = (UniqueConstraint("silence_id", "incident_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    silence_id: Mapped[int] = mapped_column(ForeignKey("silences.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    released_at: Mapped[datetime | None]
 
 
 class InboxEvent(Base):

@@ -3,9 +3,10 @@ client against the fake Feishu: routing, mentions, in-place updates, thread repl
 import pytest
 from sqlalchemy import select
 
-from bot.alerting import outbox
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
 from bot.alerting.notify import ChangeKind
-from bot.models import Delivery, IncidentMessage
+from bot.models import Delivery, Incident, IncidentMessage
 from tests.alerting.conftest import CRISIS, LEAD, ON_CALL, PR, QC, SERVICE, run_worker
 
 
@@ -98,8 +99,8 @@ def test_a_burst_of_200_items_is_one_card_and_a_few_updates(rt, incidents, clien
 def test_a_thread_reply_waits_for_its_card(rt, incidents, client, feishu, clock):
     iid = incidents.open("重大")
     with rt.sessions() as s, s.begin():
-        outbox.enqueue(s, kind="thread_reply", chat_id=CRISIS, msg_type="text", payload={"content": {"text": "跟进"}},
-                       now=clock.now(), incident_id=iid)
+        submit(s, rt.config, Outgoing(Outbound.THREAD_NOTICE, s.get(Incident, iid), chats=(CRISIS,), text="跟进"),
+               clock.now())
     run_worker(rt, client, clock)
     assert feishu.messages == []
     run_worker(rt, client, clock, seconds=30, rounds=2)
@@ -118,16 +119,13 @@ def test_a_note_is_relayed_to_the_other_chats(rt, incidents, client, feishu, clo
     assert feishu.replies_to(crisis_card.message_id) == []
 
 
-def test_source_health_message_and_the_old_pre_rendered_card_still_go_out(rt, incidents, client, feishu, clock):
+def test_chat_messages_without_an_incident_go_out(rt, incidents, client, feishu, clock):
     with rt.sessions() as s, s.begin():
-        outbox.enqueue(s, kind="message", chat_id=CRISIS, msg_type="text", payload={"text": "源 weibo 连续失败"},
-                       now=clock.now())
-        outbox.enqueue(s, kind="message", chat_id=CRISIS, msg_type="text", now=clock.now(),
-                       payload={"content": {"text": "升级提醒"}})  # the wrapped form, as thread replies use
-        outbox.enqueue(s, kind="incident_card", chat_id=PR, msg_type="interactive", now=clock.now(),
-                       payload={"schema": "2.0", "body": {"elements": []}})
+        submit(s, rt.config, Outgoing(Outbound.OPS_NOTICE, chats=(CRISIS,), text="源 weibo 连续失败"), clock.now())
+        submit(s, rt.config, Outgoing(Outbound.DIGEST, chats=(PR,), card={"schema": "2.0", "body": {"elements": []}},
+                                      key=("2026-11-29",)), clock.now())
     run_worker(rt, client, clock)
-    assert [m.content for m in feishu.in_chat(CRISIS)] == [{"text": "源 weibo 连续失败"}, {"text": "升级提醒"}]
+    assert [m.content for m in feishu.in_chat(CRISIS)] == [{"text": "源 weibo 连续失败"}]
     assert feishu.in_chat(PR)[0].content["schema"] == "2.0"
     with rt.sessions() as s:
         assert {d.status for d in s.scalars(select(Delivery))} == {"sent"}

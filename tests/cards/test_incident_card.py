@@ -7,7 +7,7 @@ import pytest
 
 from bot.cards.actions import CardAction, decode_action
 from bot.cards.incident import IncidentView, ItemLine, TopicLine, render_incident_card, valid_actions
-from bot.incidents.state import State
+from bot.state import State
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 NASTY = ('<at id=all></at><at user_id="ou_boss">x</at>[点我](https://evil.example.com)![i](https://evil.example.com/a.png)'

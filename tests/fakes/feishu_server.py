@@ -4,7 +4,8 @@ It binds 127.0.0.1 on a free port, records every request, keeps the messages a c
 honours the message `uuid` (a repeated send returns the first message), and can be told to fail:
 `fail_next(kind, times)` queues faults, `down()` / `up()` make every API call fail until recovery,
 `expire_tokens()` makes the tokens issued so far answer 99991663, `remove_bot(chat_id)` makes every post,
-reply and patch in that chat answer 230002 (the bot was removed from the group).
+reply and patch in that chat answer 230002 (the bot was removed from the group). Urgent notifications (加急)
+are recorded in `urgents`; those not in `urgent_allowed` answer 230027 (no permission).
 """
 import itertools
 import json
@@ -86,6 +87,9 @@ class FakeFeishu:
         self._down = False
         self._valid_tokens: set[str] = set()
         self.removed_from: set[str] = set()
+        # 加急 the tenant allows (SMS and phone cost money and need their own permission)
+        self.urgent_allowed: set[str] = {"urgent_app"}
+        self.urgents: list[tuple[str, str, list[str]]] = []  # (message_id, urgent_app|sms|phone, open_ids)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.slow_seconds = slow_seconds
@@ -215,6 +219,15 @@ class FakeFeishu:
             if parent is None:
                 return 400, {"code": 230011, "msg": "message not found"}, {}
             return self._create(parent.chat_id, body, root_id=parent.root_id or parent.message_id)
+        if method == "PATCH" and path.startswith("/open-apis/im/v1/messages/") and parts[-1].startswith("urgent_"):
+            msg = self._find(parts[5])
+            if msg is None:
+                return 400, {"code": 230011, "msg": "message not found"}, {}
+            if parts[-1] not in self.urgent_allowed:
+                return 400, {"code": 230027, "msg": f"{parts[-1]}: the tenant lacks the permission"}, {}
+            users = list(body.get("user_id_list") or [])
+            self.urgents.append((msg.message_id, parts[-1], users))
+            return 200, {"code": 0, "msg": "success", "data": {"invalid_user_id_list": []}}, {}
         if method == "PATCH" and path.startswith("/open-apis/im/v1/messages/"):
             msg = self._find(parts[5])
             if msg is None:

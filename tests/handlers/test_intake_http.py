@@ -21,14 +21,15 @@ def _incident(rt, **kw) -> int:
 
 def _replies(rt) -> list[Delivery]:
     with rt.sessions() as s:
-        return list(s.scalars(select(Delivery).where(Delivery.kind == "reply").order_by(Delivery.id)))
+        return list(s.scalars(select(Delivery).where(Delivery.kind == "command_reply").order_by(Delivery.id)))
 
 
 def _reply_to(rt, message_id: str) -> str:
     row = wait_for(lambda: next((d for d in _replies(rt) if d.reply_to == message_id), None))
+    content = row.payload["content"]
     if row.msg_type == "interactive":  # /status and /report answer with a card: its title stands for it
-        return row.payload["header"]["title"]["content"]
-    return row.payload["text"]
+        return content["header"]["title"]["content"]
+    return content["text"]
 
 
 def test_url_verification_encrypted_and_plain(intake):

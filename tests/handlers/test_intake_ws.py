@@ -41,14 +41,14 @@ def test_discovery_ping_and_a_command_over_the_long_connection(ws_chat, chat_rt,
     assert endpoint.discoveries[0]["body"]["AppID"] == chat_rt.loaded.secrets.app_id
     wait_for(lambda: endpoint.pings >= 1)
     reply = wait_for(lambda: _first_reply(chat_rt))
-    assert reply.payload["text"] == f"#{iid} 已由 张三 认领"
+    assert reply.payload["content"]["text"] == f"#{iid} 已由 张三 认领"
     assert reply.reply_to == doc["event"]["message"]["message_id"]
 
 
 def _first_reply(rt):
     # a fresh session per poll: one held open would keep SQLite's write lock from the worker
     with rt.sessions() as s:
-        return s.scalars(select(Delivery).where(Delivery.kind == "reply")).first()
+        return s.scalars(select(Delivery).where(Delivery.kind == "command_reply")).first()
 
 
 def test_a_button_over_the_long_connection_answers_in_the_ack(ws_chat, chat_rt, endpoint):

@@ -91,8 +91,8 @@ def test_report_is_the_review_card_in_the_thread(chat, rt, clock):
     assert reply.card["header"]["title"]["content"].find(f"#{iid}") >= 0
     assert "夜间值班响应慢" in str(reply.card)
     with rt.sessions() as s:
-        row = s.scalars(select(Delivery).where(Delivery.kind == "reply").order_by(Delivery.id.desc())).first()
-        assert row.msg_type == "interactive" and row.payload == reply.card
+        row = s.scalars(select(Delivery).where(Delivery.kind == "command_reply").order_by(Delivery.id.desc())).first()
+        assert row.msg_type == "interactive" and row.payload["content"] == reply.card
     assert say(chat, "/report 999").text == "没有编号为 #999 的事件"
 
 

@@ -4,11 +4,12 @@ from datetime import timedelta
 import pytest
 
 from bot.alerting.silences import (
-    BadSilence, Matcher, active_silences, create_silence, expire_silence, is_muted, parse_duration, parse_matcher,
-    silence_state,
+    BadSilence, Matcher, Subject, active_silences, create_silence, expire_silence, is_muted, parse_duration,
+    parse_matcher, silence_state,
 )
 from bot.db import transaction
 from bot.models import Silence
+from sqlalchemy import select
 
 
 @pytest.mark.parametrize(("text", "minutes"), [("30m", 30), ("2h", 120), ("1d", 1440), ("90分钟", 90),
@@ -26,6 +27,7 @@ def test_bad_durations(text):
 def test_matcher_names():
     assert parse_matcher("品牌") is Matcher.BRAND and parse_matcher("source") is Matcher.SOURCE
     assert parse_matcher("关键词") is Matcher.KEYWORD
+    assert parse_matcher("等级") is Matcher.GRADE and parse_matcher("topic") is Matcher.TOPIC
     with pytest.raises(BadSilence):
         parse_matcher("作者")
 
@@ -37,12 +39,20 @@ def test_is_muted_and_expiry(make_runtime, clock):
         brand = create_silence(s, Matcher.BRAND, "青橙分期", timedelta(hours=2), "ou_li", now)
         create_silence(s, Matcher.KEYWORD, "招聘", timedelta(hours=1), "ou_li", now)
         create_silence(s, Matcher.SOURCE, "weibo-x", timedelta(minutes=10), "ou_li", now)
+        create_silence(s, Matcher.GRADE, "minor", timedelta(hours=1), "ou_li", now)
+        create_silence(s, Matcher.TOPIC, "招聘信息", timedelta(hours=1), "ou_li", now)
+
+    def subject(brand, source, text="", grade="一般", topics=()):
+        return Subject(brand, grade, tuple(topics), (source,), text)
+
     with rt.sessions() as s:
-        assert is_muted(s, "青橙分期", "news", "", now).id == brand.id
-        assert is_muted(s, "星河消费金融", "news", "星河诚聘 招聘 催收专员", now).matcher == "keyword"
-        assert is_muted(s, "星河消费金融", "weibo-x", "", now).matcher == "source"
-        assert is_muted(s, "星河消费金融", "news", "暴力催收", now) is None
-        assert is_muted(s, "星河消费金融", "weibo-x", "", now + timedelta(minutes=11)) is None
+        assert is_muted(s, subject("青橙分期", "news"), now).id == brand.id
+        assert is_muted(s, subject("星河消费金融", "news", "星河诚聘 招聘 催收专员"), now).matcher == "keyword"
+        assert is_muted(s, subject("星河消费金融", "weibo-x"), now).matcher == "source"
+        assert is_muted(s, subject("星河消费金融", "news", grade="轻微"), now).matcher == "grade"
+        assert is_muted(s, subject("星河消费金融", "news", topics=["招聘信息"]), now).matcher == "topic"
+        assert is_muted(s, subject("星河消费金融", "news", "暴力催收", topics=["催收"]), now) is None
+        assert is_muted(s, subject("星河消费金融", "weibo-x"), now + timedelta(minutes=11)) is None
     with transaction(rt.sessions) as s:
         expire_silence(s, brand.id, now + timedelta(minutes=1))
         with pytest.raises(BadSilence):
@@ -50,4 +60,5 @@ def test_is_muted_and_expiry(make_runtime, clock):
     with rt.sessions() as s:
         row = s.get(Silence, brand.id)
         assert silence_state(row, now + timedelta(minutes=2)) == "expired"
-        assert len(active_silences(s, now + timedelta(minutes=2))) == 2
+        assert len(active_silences(s, now + timedelta(minutes=2))) == 4
+        assert s.scalar(select(Silence.value).where(Silence.matcher == "grade")) == "轻微"

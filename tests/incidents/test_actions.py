@@ -11,7 +11,7 @@ from bot.alerting.notify import ChangeKind
 from bot.db import transaction
 from bot.grades import Grade
 from bot.incidents.actions import Actor, IncidentActions, UnknownIncident
-from bot.incidents.state import InvalidTransition
+from bot.state import InvalidTransition
 from bot.models import Incident, IncidentEvent
 from tests.builders.incidents import CONFIG, make_incident
 

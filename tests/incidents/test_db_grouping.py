@@ -187,3 +187,25 @@ def test_a_batch_reads_an_incidents_items_once_and_keeps_a_running_tally(session
         event.remove(engine, "before_cursor_execute", count)
     assert running == fresh
     assert (running.item_count, running.negative_count, running.engagement) == (21, 10, sum(range(1, 22)))
+
+
+def test_a_post_older_than_the_window_never_joins_a_live_incident(sessions):
+    """A year-old post (a feed's archive, a repost of an old story) neither joins the live incident of its event,
+    as a near-duplicate or by event, nor opens a second one: it is kept ungrouped."""
+    h = 0x1234_5678_9ABC_DEF0
+    now = T0 + timedelta(days=365)
+    with sessions() as s, s.begin():
+        live_id, _ = place(s, new_item(s, "live", h, now), "星河", "催收", h, now)
+        old = new_item(s, "old", h ^ 0b1, T0)  # the same text, a year earlier, found today
+        store = DbIncidentStore(s, GradingConfig(), now, timedelta(hours=CLUSTERING.window_hours))
+        graded = IncidentItem(T0, "src", "weibo", 1.0, 0, True)
+        old_id, placement = assign(ClusterItem(str(old.id), "星河", "催收", h ^ 0b1, graded), store, CLUSTERING)
+        assert old_id is None and placement.duplicate_of is None
+        assert old.incident_id is None
+        assert s.scalar(select(func.count()).select_from(Incident)) == 1
+        inc = s.get(Incident, live_id)
+        assert inc.first_seen_at == now and len(s.scalars(select(Item).where(Item.incident_id == live_id)).all()) == 1
+        recent = new_item(s, "recent", 0x0F0F_0F0F_0F0F_0F0F, now - timedelta(hours=30))  # inside the window: joins
+        graded = IncidentItem(now - timedelta(hours=30), "src", "weibo", 1.0, 0, True)
+        assert assign(ClusterItem(str(recent.id), "星河", "催收", 0x0F0F_0F0F_0F0F_0F0F, graded), store,
+                      CLUSTERING)[0] == live_id

@@ -2,7 +2,7 @@
 are refused with a reason fit for the chat."""
 import pytest
 
-from bot.incidents.state import Action, InvalidTransition, State, transition
+from bot.state import Action, InvalidTransition, State, transition
 
 S, A = State, Action
 EXPECTED = {

@@ -100,14 +100,14 @@ def test_down_notice_once_then_recovered_once(make_runtime, sources, clock, capl
         row = source(rt, "feed")
         assert row.consecutive_failures == 4 and row.is_down and "HTTP 502" in row.last_error
         with rt.sessions() as s:
-            notices = [d.payload["text"] for d in s.scalars(select(Delivery).where(Delivery.chat_id == OPS))]
+            notices = [d.payload["content"]["text"] for d in s.scalars(select(Delivery).where(Delivery.chat_id == OPS))]
         assert len(notices) == 1 and "feed 已连续失败 2 次" in notices[0] and "HTTP 502" in notices[0]
         sources.serve("/feed", (FIXTURES / "weibo_rsshub.xml").read_bytes())
         scan_source(rt, spec, http)
         scan_source(rt, spec, http)
     with rt.sessions() as s:
         rows = s.scalars(select(Delivery).where(Delivery.chat_id == OPS).order_by(Delivery.id)).all()
-    assert [d.kind for d in rows] == ["message", "message"] and "已恢复" in rows[1].payload["text"]
+    assert [d.kind for d in rows] == ["ops_notice", "ops_notice"] and "已恢复" in rows[1].payload["content"]["text"]
     assert not source(rt, "feed").is_down and source(rt, "feed").consecutive_failures == 0
 
 

@@ -56,5 +56,5 @@ def test_digest_goes_out_once_a_day_at_its_time(rt, clock):
     assert send_digest(rt) == "digest-2026-11-24"
     with rt.sessions() as s:
         rows = s.scalars(select(Delivery).where(Delivery.uuid.like("digest-%")).order_by(Delivery.id)).all()
-    assert [(r.kind, r.chat_id, r.msg_type) for r in rows] == [("message", CRISIS, "interactive")] * 2
-    assert rows[0].payload["schema"] == "2.0"
+    assert [(r.kind, r.chat_id, r.msg_type) for r in rows] == [("digest", CRISIS, "interactive")] * 2
+    assert rows[0].payload["content"]["schema"] == "2.0"

@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from bot.incidents.deadlines import Kind, Step
 from bot.models import Delivery, Escalation, Incident, IncidentEvent
-from jobs.escalate import fire_step, run_escalations
+from bot.incidents.escalation import fire_step
+from jobs.escalate import run_escalations
 from tests.response.conftest import ALICE, BOB, CONFIG, CRISIS, LEAD, PR, make_incident, minutes
 
 
@@ -23,7 +24,7 @@ def _steps(rt, incident_id) -> list[str]:
 def _replies(rt, incident_id) -> list[Delivery]:
     with rt.sessions() as s:
         return list(s.scalars(select(Delivery).where(Delivery.incident_id == incident_id,
-                                                     Delivery.kind != "incident_card").order_by(Delivery.id)))
+                                                     Delivery.kind == "escalation").order_by(Delivery.id)))
 
 
 def test_each_step_fires_at_its_time_exactly_once(rt, clock):
@@ -37,7 +38,7 @@ def test_each_step_fires_at_its_time_exactly_once(rt, clock):
             run_escalations(rt)
         assert _steps(rt, iid) == expected, at
     replies = _replies(rt, iid)
-    assert [(d.kind, d.chat_id) for d in replies] == [("thread_reply", CRISIS)] * 3
+    assert [(d.kind, d.chat_id) for d in replies] == [("escalation", CRISIS)] * 3
     texts = [d.payload["content"]["text"] for d in replies]
     assert f'<at user_id="{ALICE}"></at>' in texts[0] and "值班 张三" in texts[0]
     assert f'<at user_id="{BOB}"></at>' in texts[1] and f'<at user_id="{LEAD}"></at>' in texts[2]
@@ -99,7 +100,7 @@ def test_without_a_card_the_step_goes_to_the_routed_chat(rt, clock):
     iid = _open(rt, card_chats=())
     clock.advance(minutes=15)
     run_escalations(rt)
-    assert [(d.kind, d.chat_id) for d in _replies(rt, iid)] == [("message", CRISIS)]
+    assert [(d.kind, d.chat_id, d.payload["standalone"]) for d in _replies(rt, iid)] == [("escalation", CRISIS, True)]
 
 
 def test_without_a_card_the_step_follows_the_brand_route(make_runtime, clock):
@@ -108,7 +109,7 @@ def test_without_a_card_the_step_follows_the_brand_route(make_runtime, clock):
     iid = _open(rt, card_chats=())
     clock.advance(minutes=15)
     run_escalations(rt)
-    assert [(d.kind, d.chat_id) for d in _replies(rt, iid)] == [("message", PR)]
+    assert [(d.kind, d.chat_id, d.payload["standalone"]) for d in _replies(rt, iid)] == [("escalation", PR, True)]
 
 
 def test_a_step_fired_by_someone_else_is_skipped(rt, clock):

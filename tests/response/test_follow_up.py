@@ -11,8 +11,8 @@ from tests.response.conftest import CRISIS, add_items, make_incident, minutes, s
 
 def _updates(rt) -> list[str]:
     with rt.sessions() as s:
-        rows = s.scalars(select(Delivery).where(Delivery.kind == "thread_reply").order_by(Delivery.id)).all()
-        return [r.payload["content"]["text"] for r in rows if r.payload.get("reason") == "follow_up"]
+        rows = s.scalars(select(Delivery).where(Delivery.kind == "follow_up").order_by(Delivery.id)).all()
+        return [r.payload["content"]["text"] for r in rows]
 
 
 def _with_card(s, inc: Incident, now: datetime) -> Incident:
@@ -34,7 +34,7 @@ def test_an_update_per_interval_only_when_something_is_new(rt, clock):
     start = clock.now()  # 02:00 UTC: the hourly slots start on the hour
     with rt.sessions() as s, s.begin():
         inc = make_incident(s, start, grade="一般", state="acknowledged")
-        add_items(s, inc, [start] * 3, sentiment=-0.2)
+        add_items(s, inc, [start] * 3, sentiment=0.7)
         iid = inc.id
     assert run_follow_ups(rt).updates == 0  # nothing since the alert
     clock.advance(minutes=10)
@@ -51,11 +51,12 @@ def test_an_update_per_interval_only_when_something_is_new(rt, clock):
     clock.advance(minutes=60)
     assert run_follow_ups(rt).updates == 0  # nothing new: no empty update
     first, second = _updates(rt)
-    assert first.splitlines()[0] == f"🔄 持续监控 #{iid}【一般】已认领：自上次更新新增 2 条（上一时段 3 条，↓ 回落）"
-    assert "情绪 -0.80（此前 -0.20，转差）" in first and "新来源：zhihu" in first
-    assert second.splitlines()[0].endswith("新增 1 条（上一时段 5 条，↓ 回落）") and "新来源" not in second
+    assert first.splitlines()[0] == f"🔄 持续监控 #{iid}【一般】已认领：自上次消息后新增 2 条（此前同样时长 3 条，↓ 减少）"
+    assert "负面占比 100%（此前 0%，舆论恶化）" in first and "新来源：zhihu" in first
+    assert second.splitlines()[0].endswith("新增 1 条（此前同样时长 5 条，↓ 减少）") and "新来源" not in second
+    assert "负面占比 100%（此前 40%，舆论恶化）" in second
     with rt.sessions() as s:
-        keys = [d.uuid for d in s.scalars(select(Delivery).where(Delivery.uuid.like(f"i{iid}-fu%")))]
+        keys = [d.uuid for d in s.scalars(select(Delivery).where(Delivery.kind == "follow_up"))]
     assert len(keys) == len(set(keys)) == 2
 
 
@@ -81,7 +82,7 @@ def test_resurgence_reopens_the_incident_with_a_fresh_alert(rt, clock):
                          .order_by(IncidentEvent.id.desc())).first()
         assert (last.kind, last.actor, last.via) == ("resurgence", None, "system")
         assert last.text == "舆情复燃：解决后新增 5 条，事件重开"
-        alerts = s.scalars(select(Delivery).where(Delivery.kind == "thread_reply", Delivery.incident_id == iid)).all()
+        alerts = s.scalars(select(Delivery).where(Delivery.kind == "thread_notice", Delivery.incident_id == iid)).all()
         assert "resurgence" in [d.payload.get("reason") for d in alerts]  # the fresh alert in the card's thread
 
 
@@ -101,7 +102,7 @@ def test_a_newer_incident_holding_the_event_gets_the_alert(rt, clock):
         kinds = {e.incident_id: e.text for e in rows}
         assert kinds == {old_id: f"舆情复燃：解决后新增 5 条，新内容在 #{new_id}", new_id: f"#{old_id} 解决后复燃：5 条"}
         assert s.scalar(select(Escalation.step).where(Escalation.incident_id == old_id)).startswith("resurgence@")
-        alerts = s.scalars(select(Delivery).where(Delivery.kind == "thread_reply",
+        alerts = s.scalars(select(Delivery).where(Delivery.kind == "thread_notice",
                                                   Delivery.incident_id == new_id)).all()
         assert "resurgence" in [d.payload.get("reason") for d in alerts]
 

@@ -90,3 +90,28 @@ def test_cli_report(rt, clock, tmp_path, db_url):
     assert result.exit_code == 0 and "经验教训" in result.output
     result = runner.invoke(main, ["report", "999", "-c", str(config)])
     assert result.exit_code == 1 and "no incident #999" in result.output
+
+
+def test_review_numbers_you_can_trust(rt, clock):
+    """Acknowledged before it became 重大: the ack took no time against its clock, never a negative one;
+    reopened later: "discovered" stays the first item's fetch time, before the alert; acknowledged but never
+    assigned: 指派 names nobody; platforms read as on the cards."""
+    t0 = clock.now()
+    with rt.sessions() as s, s.begin():
+        inc = make_incident(s, t0 + minutes(18), grade="重大", title="星河消费金融 催收")  # reopened at +18
+        inc.acknowledged_at, inc.acknowledged_by, inc.owner = t0 + minutes(20), ALICE, ALICE
+        inc.state = "acknowledged"
+        add_items(s, inc, [t0, t0 + minutes(1)], source="黑猫投诉", platform="complaint")
+        s.add(IncidentEvent(incident_id=inc.id, at=t0 + minutes(22), kind="graded", via="system", text="↑",
+                            detail={"from": "一般", "to": "重大"}))
+        iid = inc.id
+    with rt.sessions() as s:
+        r = load_review(s, rt.config, iid, clock.advance(hours=1))
+    took = {d.label: d.took for d in r.deadlines}
+    assert took["认领"] is not None and took["认领"].total_seconds() == 0
+    assert all(d.took is None or d.took.total_seconds() >= 0 for d in r.deadlines)
+    milestones = {m.label: m for m in r.milestones}
+    assert milestones["发现"].at == t0 and milestones["发现"].at <= milestones["认领"].at
+    assert milestones["指派"].at is None and milestones["指派"].by is None
+    assert r.platforms == [("投诉平台", 2)]
+    assert "平台：投诉平台 2" in render_review_md(r) and "complaint" not in render_review_md(r)

@@ -7,7 +7,8 @@ import pytest
 from bot.config import parse_config
 from bot.config.alerting import AlertingConfig
 from bot.config.response import RotaConfig
-from bot.rota import current_on_call, next_shift, on_call_at
+from bot.oncall import current as current_on_call
+from bot.rota import next_shift, on_call_at
 
 SH = ZoneInfo("Asia/Shanghai")
 A, B, C, D = "ou_a", "ou_b", "ou_c", "ou_d"

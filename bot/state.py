@@ -22,7 +22,7 @@ class State(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self in (State.TRIGGERED, State.ACKNOWLEDGED, State.IN_PROGRESS)
+        return self.value in OPEN_STATES
 
 
 LABELS = {
@@ -64,6 +64,9 @@ class InvalidTransition(Exception):
 
 _OPEN = (State.TRIGGERED, State.ACKNOWLEDGED, State.IN_PROGRESS)
 _CLOSED = (State.RESOLVED, State.FALSE_POSITIVE)
+# the stored values, for queries: the one definition of "open" and "closed"
+OPEN_STATES: tuple[str, ...] = tuple(s.value for s in _OPEN)
+CLOSED_STATES: tuple[str, ...] = tuple(s.value for s in _CLOSED)
 
 TABLE: dict[tuple[State, Action], State] = {
     (State.TRIGGERED, Action.ACK): State.ACKNOWLEDGED,

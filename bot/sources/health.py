@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.alerting import outbox
+from bot.alerting.kinds import Outbound
+from bot.alerting.pipeline import Outgoing, submit
 from bot.config import Config
 from bot.models import Source
 
@@ -43,11 +44,12 @@ def ops_chat_id(config: Config) -> str | None:
     return config.alerting.chats[name]
 
 
-def _notify(session: Session, config: Config, text: str, now: datetime) -> None:
+def _notify(session: Session, config: Config, row: Source, state: str, text: str, now: datetime) -> None:
     log.warning("%s", text)
     chat_id = ops_chat_id(config)
     if chat_id is not None:
-        outbox.enqueue(session, kind="message", chat_id=chat_id, msg_type="text", payload={"text": text}, now=now)
+        submit(session, config, Outgoing(Outbound.OPS_NOTICE, chats=(chat_id,), text=text,
+                                         key=(row.name, state, now.isoformat())), now)
 
 
 def record_success(session: Session, config: Config, row: Source, now: datetime, new_items: int) -> None:
@@ -56,7 +58,7 @@ def record_success(session: Session, config: Config, row: Source, now: datetime,
     row.items_fetched += new_items
     if row.is_down:
         row.is_down = False
-        _notify(session, config, f"✅ 数据源 {row.name} 已恢复 (source recovered)", now)
+        _notify(session, config, row, "up", f"✅ 数据源 {row.name} 已恢复 (source recovered)", now)
 
 
 def record_failure(session: Session, config: Config, row: Source, reason: str, now: datetime) -> None:
@@ -65,7 +67,7 @@ def record_failure(session: Session, config: Config, row: Source, reason: str, n
     row.consecutive_failures += 1
     if not row.is_down and row.consecutive_failures >= config.scan.down_after:
         row.is_down = True
-        _notify(session, config, f"⚠️ 数据源 {row.name} 已连续失败 {row.consecutive_failures} 次 (source down): "
+        _notify(session, config, row, "down", f"⚠️ 数据源 {row.name} 已连续失败 {row.consecutive_failures} 次 (source down): "
                                  f"{reason}", now)
 
 
@@ -75,9 +77,11 @@ def health_table(session: Session, config: Config) -> list[SourceHealth]:
     table = []
     for spec in config.sources:
         r = rows.get(spec.name)
-        table.append(SourceHealth(spec.name, spec.kind, spec.enabled, r and r.last_success_at, r and r.last_error_at,
-                                  r and r.last_error, r.consecutive_failures if r else 0,
-                                  r.items_fetched if r else 0, bool(r and r.is_down)))
+        if r is None:  # never scanned
+            table.append(SourceHealth(spec.name, spec.kind, spec.enabled, None, None, None, 0, 0, False))
+            continue
+        table.append(SourceHealth(spec.name, spec.kind, spec.enabled, r.last_success_at, r.last_error_at,
+                                  r.last_error, r.consecutive_failures, r.items_fetched, r.is_down))
     return table
 
 

@@ -1,0 +1,218 @@
+"""The notification pipeline: the one writer of the outbox, and the gate every send passes.
+
+Everything the bot says — cards, card updates, thread notices, relayed notes, reminders, escalation pings,
+urgent notifications, follow-ups, the digest, ops notices and command replies — is an `Outgoing` of one
+`Outbound` kind handed to `submit`, which, in the caller's transaction:
+
+    route   a card goes to the chats the incident's grade (and brand route) names now; an unsent card for a
+            chat no longer routed is withdrawn; thread messages go where the incident's card is
+    silence a message about an incident a silence covers is held back and counted (`SilenceHold`)
+    inert   text bodies lose every tag; mentions come only from config open_ids; cards are scrubbed of any
+            mention of someone the config does not name
+    dedup   the kind's key is the delivery uuid: one message per key, ever
+
+At send time the delivery worker asks `gate` again (the grade or a silence may have changed since), and
+`inert_card` for the cards it renders then.
+"""
+import logging
+import uuid as uuidlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.alerting import silences
+from bot.alerting.kinds import Outbound, Transport
+from bot.alerting.routing import chats_for
+from bot.cards.text import inert_text, scrub, text_mentions
+from bot.config import Config
+from bot.models import Delivery, Incident, Silence
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, FAILED, WITHDRAWN, HELD = "pending", "sent", "failed", "withdrawn", "held"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue. `text` may hold untrusted words (titles, names, notes): it is made inert."""
+
+    kind: Outbound
+    incident: Incident | None = None
+    chats: tuple[str, ...] | None = None   # None: the kind's default (routing, or where the card is)
+    text: str | None = None
+    mentions: tuple[str, ...] = ()
+    card: dict | None = None
+    key: tuple = ()                         # what makes this message unique besides kind, incident and chat
+    due: datetime | None = None
+    reply_to: str | None = None
+    meta: dict = field(default_factory=dict)  # stored beside the content, e.g. the item count it reports
+
+
+def allowed_mentions(config: Config) -> frozenset[str]:
+    """Every open_id the config names: the only people a message may @-mention."""
+    rota = config.response.rota
+    ids = [m.open_id for m in config.team.members] + list(config.alerting.on_call) + list(config.alerting.leads)
+    ids += [m.open_id for m in rota.members] + list(rota.leads) + [o.member for o in rota.overrides]
+    ids += [rota.backup] if rota.backup else []
+    return frozenset(ids)
+
+
+def inert_card(config: Config, card: dict) -> dict:
+    """A rendered card with any mention of someone outside the config made inert."""
+    out = scrub(card, allowed_mentions(config))
+    assert isinstance(out, dict)
+    return out
+
+
+def content_of(config: Config, out: Outgoing) -> tuple[str, dict]:
+    """The message type and content: a scrubbed card, or inert text followed by config mentions."""
+    if out.card is not None:
+        return "interactive", inert_card(config, out.card)
+    allowed = allowed_mentions(config)
+    at = text_mentions(tuple(m for m in out.mentions if m in allowed))
+    body = "\n".join(x for x in (inert_text(out.text), at) if x)
+    return "text", {"text": body}
+
+
+def muting(session: Session, incident: Incident, now: datetime) -> Silence | None:
+    """The active silence covering this incident, or None."""
+    return silences.is_muted(session, silences.Subject.of(incident), now)
+
+
+def submit(session: Session, config: Config, out: Outgoing, now: datetime) -> list[Delivery]:
+    """Queue a message (one row per chat) in the caller's transaction; returns the rows queued now."""
+    inc = out.incident
+    if out.kind.about_incident and inc is not None:
+        session.flush()
+        silence = muting(session, inc, now)
+        if silence is not None:
+            silences.hold(session, silence, inc.id, out.kind.value, now)
+            log.info("incident %s: %s held back by silence #%s", inc.id, out.kind.value, silence.id)
+            return []
+    if out.kind is Outbound.INCIDENT_CARD:
+        assert inc is not None
+        return _cards(session, config, out, inc, now)
+    if out.kind is Outbound.CARD_UPDATE:
+        assert inc is not None
+        return [_insert(session, out, None, "interactive", {}, now, key=None)]
+    chats = out.chats if out.chats is not None else _default_chats(session, config, out)
+    msg_type, content = content_of(config, out)
+    rows = []
+    for chat in chats:
+        key = out.kind.key(*out.key, incident_id=inc.id if inc else None, chat_id=chat)
+        if _exists(session, key):
+            continue
+        rows.append(_insert(session, out, chat, msg_type, {"content": content, **out.meta}, now, key))
+    return rows
+
+
+def _default_chats(session: Session, config: Config, out: Outgoing) -> tuple[str, ...]:
+    if out.kind.transport in (Transport.THREAD, Transport.URGENT) and out.incident is not None:
+        return tuple(card_chats(session, out.incident.id))
+    return ()
+
+
+def _cards(session: Session, config: Config, out: Outgoing, inc: Incident, now: datetime) -> list[Delivery]:
+    """Route the incident's cards by its grade now: withdraw unsent ones the grade no longer routes, queue one
+    per newly routed chat — at once if a card is already out, else with the first card's group_wait."""
+    routed = chats_for(config.alerting, inc.brand, inc.grade)
+    if not routed:
+        log.warning("incident %s (%s): no chat is routed for it", inc.id, inc.grade)
+    existing = {d.chat_id: d for d in card_rows(session, inc.id)}
+    # the first card's group_wait holds for the cards of a rise inside it: the burst still gets one card, on time
+    waiting = [d.next_attempt_at for d in existing.values() if d.status == PENDING]
+    for chat, row in existing.items():
+        if row.status == PENDING and chat not in routed:
+            row.status, row.last_error = WITHDRAWN, f"not routed for {inc.grade or '未定级'} any more"
+            log.info("incident %s: unsent card for %s withdrawn (now %s)", inc.id, chat, inc.grade)
+    if any(d.status == SENT for d in existing.values()):
+        due = now
+    elif waiting:
+        due = min(waiting)
+    else:
+        due = out.due or now
+    rows = []
+    for chat in routed:
+        found = existing.get(chat)
+        if found is None:
+            key = out.kind.key(incident_id=inc.id, chat_id=chat)
+            rows.append(_insert(session, out, chat, "interactive", dict(out.meta), now, key, due=due))
+        elif found.status in (WITHDRAWN, HELD):  # routed here again, or its silence ended: the same card, revived
+            found.status, found.next_attempt_at, found.attempts, found.last_error = PENDING, due, 0, None
+            rows.append(found)
+    return rows
+
+
+def withdraw(session: Session, delivery_id: int, reason: str) -> None:
+    row = session.get(Delivery, delivery_id)
+    if row is not None:
+        row.status, row.last_error = WITHDRAWN, reason
+
+
+def _exists(session: Session, key: str) -> bool:
+    return session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None
+
+
+def _insert(session: Session, out: Outgoing, chat: str | None, msg_type: str, payload: dict, now: datetime,
+            key: str | None, due: datetime | None = None) -> Delivery:
+    row = Delivery(uuid=key or uuidlib.uuid4().hex, kind=out.kind.value, chat_id=chat, msg_type=msg_type,
+                   payload=payload, incident_id=out.incident.id if out.incident else None, reply_to=out.reply_to,
+                   status=PENDING, attempts=0, next_attempt_at=due or out.due or now, created_at=now)
+    session.add(row)
+    return row
+
+
+# -- reads the pipeline and its callers share ------------------------------------------------------------
+def card_rows(session: Session, incident_id: int) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).where(Delivery.incident_id == incident_id,
+                                                       Delivery.kind == Outbound.INCIDENT_CARD.value)
+                                .order_by(Delivery.id)))
+
+
+def card_chats(session: Session, incident_id: int) -> list[str]:
+    """The chats where the incident's card is posted or on its way (a reply there lands in its thread)."""
+    return [d.chat_id for d in card_rows(session, incident_id) if d.status in (PENDING, SENT) and d.chat_id]
+
+
+# -- at send time ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Verdict:
+    send: bool
+    status: str = PENDING      # WITHDRAWN or HELD when not sent
+    reason: str = ""
+
+
+GO = Verdict(True)
+
+
+def gate(session: Session, config: Config, kind: Outbound, chat_id: str | None, incident: Incident | None,
+         now: datetime) -> Verdict:
+    """Whether a claimed delivery may go now: the silence and routing checks, asked again at send time."""
+    if not kind.about_incident or incident is None:
+        return GO
+    silence = muting(session, incident, now)
+    if silence is not None:
+        silences.hold(session, silence, incident.id, kind.value, now)
+        return Verdict(False, HELD, f"held back by silence #{silence.id}")
+    if kind is Outbound.INCIDENT_CARD and chat_id not in chats_for(config.alerting, incident.brand, incident.grade):
+        return Verdict(False, WITHDRAWN, f"not routed for {incident.grade or '未定级'} any more")
+    return GO
+
+
+def release_held(session: Session, config: Config, incident_ids: Iterable[int], now: datetime,
+                 still_due: Callable[[Incident], bool]) -> int:
+    """After a silence ends: an incident for which `still_due(incident)` holds gets its card (the held one
+    revived, or a new one) if none is out, else one update of the card; nothing stale is replayed."""
+    released = 0
+    for incident_id in dict.fromkeys(incident_ids):
+        inc = session.get(Incident, incident_id)
+        if inc is None or not still_due(inc) or muting(session, inc, now) is not None:
+            continue
+        if any(d.status == SENT for d in card_rows(session, inc.id)):
+            released += len(submit(session, config, Outgoing(Outbound.CARD_UPDATE, inc), now))
+        else:
+            released += len(submit(session, config, Outgoing(Outbound.INCIDENT_CARD, inc, due=now), now))
+    return released
