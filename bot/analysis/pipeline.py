@@ -139,7 +139,7 @@ class Analyzer:
         risk_words = (read_word_list("risk_words.txt") + complaint_words + list(config.sentiment.extra_risk_words)
                       + list(model.risk_words if model else ()))
         self._risk = Lexicon({"risk": risk_words})
-        self._complaint = Lexicon({"complaint": complaint_words})
+        self._complaint_words = frozenset(normalise(w) for w in complaint_words)
         self._praise = Lexicon({"praise": read_word_list("praise_words.txt")})
         self._regulators = Lexicon({"regulator": list(config.grading.regulator_words)})
         self._model = model
@@ -179,7 +179,9 @@ class Analyzer:
         st = stance(text, tokens)
         negated = negated_indices(tokens) | st.excused
         risk = self._risk.match(text, tokens, negated)
-        complaint = self._complaint.match(text, tokens, negated)
+        # complaint phrases are risk words too: read them off the risk hits instead of scanning again
+        said = [w for w in risk.words.get("risk", ()) if w in self._complaint_words]
+        complaint = LexiconHits({"complaint": tuple(said)} if said else {}, (), ())
         target = frozenset(m.brand for m in matcher.mentions(normalise(doc.target))) if doc.target else frozenset()
         window = self.config.sentiment.brand_context_chars
         near = [s for s in risk.starts if any(abs(s - m.start) <= window for m in mentions)]
@@ -192,9 +194,10 @@ class Analyzer:
         assert self._model is not None, "Analyzer built without a sentiment model"
         text, sig = self.signals(doc)
         p_neg = self._model.p_negative(sig.features(self._model.log_odds(sig.bayes_words)))
-        praise = bool(self._praise.match(text, sig.tokens, sig.negated).count())
+        complaint_platform = doc.platform == "complaint"
+        praise = complaint_platform and bool(self._praise.match(text, sig.tokens, sig.negated).count())
         negative = decide(p_neg, sig.risk.count(), len(sig.risk.negated), sig.complaint.count(),
-                          doc.platform == "complaint", praise, sig.stance.statement, self.config.sentiment)
+                          complaint_platform, praise, sig.stance.statement, self.config.sentiment)
         # the negative is about the record's target; else about the brands near risk words; else every brand named
         targets = sig.target or sig.near_brands or {m.brand for m in sig.mentions}
         hits: dict[str, BrandHit] = {}

@@ -34,7 +34,7 @@ def _holds(node: Node, hits: dict[str, list[tuple[int, int]]]) -> bool:
     if isinstance(node, Term):
         return node.text in hits
     if isinstance(node, Near):
-        a, b = hits.get(node.left.text), hits.get(node.right.text)
+        a, b = hits.get(node.left.text, []), hits.get(node.right.text, [])
         return bool(a and b) and _near(a, b, node.distance)
     if isinstance(node, Not):
         return not _holds(node.child, hits)

@@ -37,6 +37,10 @@ _STATEMENT = re.compile(r"已修复|修复完成|完成修复|已恢复|恢复�
                         r"延长还款|顺延|不影响征信|不会影响征信|不计罚息|免收罚息|免除罚息|减免罚息|不收取罚息|"
                         r"官方回应|回应称|发布声明|郑重声明|特此声明|辟谣")
 _CONTRADICTION = re.compile(r"但|可是|却|仍然|依然|还是|至今|根本|并没有|没有任何")
+# every rule needs one of these words somewhere; most texts have none and are done with one scan
+_ANY = re.compile("|".join(p.pattern.lstrip("^\\s*") for p in (_PREVENTION, _CONDITION, _FORMAL_CONDITION, _OWN_DEBT,
+                                                                  _STATEMENT))
+                  + r"|投诉|举报|报警|报案|反映|求助|维权|申诉")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ def _units(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 
 def stance(text: str, tokens: Tokens) -> Stance:
     """The spans of normalised `text` to excuse, as token indices."""
+    if not _ANY.search(text):
+        return Stance(frozenset(), ())
     spans: list[tuple[int, int]] = []
     reasons: dict[str, None] = {}
 
