@@ -15,7 +15,7 @@ def test_brands_test_explains_matches_and_rejections(tmp_path):
     lines = out.output.splitlines()
     assert lines[0].startswith("规范化文本: 中国银行保险监督管理委员会")
     assert any(l.startswith("✗ 中国银行") and "属于更长的机构名「中国银行保险监督管理委员会」" in l for l in lines)
-    assert any(l.startswith("✗ 招商银行") and "排除词「招商引资」" in l for l in lines)
+    assert any(l.startswith("✗ 招商银行") and "同一分句有排除词「招商引资」" in l for l in lines)
     assert any(l.startswith("✓ 信也") and "信**飞" in l and "信*飞" in l for l in lines)
     assert "判定: 负面" in out.output and "负面对象: 信也" in out.output
 

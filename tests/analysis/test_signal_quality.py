@@ -109,6 +109,8 @@ def test_analysis_does_not_change_the_text_cards_show(qa):
     "星河消费金融真垃圾，太坑了",                                            # colloquial
     "星河消费金融吃相难看，客服说话不过脑子",
     "星河消费金融这操作太过分了，恶心",
+    "星河消费金融这个平台真的太差劲了，再也不用了",
+    "星河消费金融客服一问三不知，爱答不理",
 ])
 def test_complaints_of_today_are_negative(qa, text):
     a = qa.analyze(doc(text))
@@ -217,7 +219,7 @@ def test_target_field_names_the_brand(qa):
     ("中國銀行保險監督管理委員會發佈通知", []),
     ("中国银行信用卡中心回应", ["中国银行"]),
     ("招商引资大会召开", []),                                     # short name, context exclusion covering it
-    ("招商引资大会上，招商客服被投诉", ["招商银行"]),             # another occurrence in the clause still counts
+    ("招商引资大会上，招商客服被投诉", ["招商银行"]),             # another clause still counts
     ("中信证券发布研报", []),                                     # no match inside a longer organisation name
     ("中信的客服一直打不通", ["中信消费金融"]),
     ("美团中介招聘骑手", []),                                     # a job agency is not the platform
