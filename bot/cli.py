@@ -29,13 +29,19 @@ def _load(path: str) -> LoadedConfig:
         sys.exit(2)
 
 
+def masked_url(url: str) -> str:
+    from bot.db import masked_url as mask
+
+    return mask(url)
+
+
 def _runtime(loaded: LoadedConfig):
     from bot.runtime import Runtime
 
     try:
         return Runtime.open(loaded)
     except Exception as exc:  # a bad URL or an unreachable database: say which, no traceback
-        click.echo(f"database {loaded.database_url}: cannot open: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"database {masked_url(loaded.database_url)}: cannot open: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
 
 
@@ -69,12 +75,29 @@ def main(verbose: bool) -> None:
 
 @main.command("check-config")
 @_config_option
-def check_config(config_path: str) -> None:
-    """Validate config.yaml: exit 0 if good, else 2 with every problem and its key path."""
+@click.option("--offline", is_flag=True,
+              help="Checking a config for another machine: missing paths and environment variables are warnings.")
+def check_config(config_path: str, offline: bool) -> None:
+    """Validate config.yaml and what it refers to: exit 0 if good, else 2 with every problem and its key path.
+
+    Beyond the schema: chat, brand and source names resolve and are unique, paths exist, token_env and
+    ${VAR} variables are set, the database driver is installed, and the file holds no database password.
+    """
+    from bot.config.environment import environment_findings
+
     loaded = _load(config_path)
+    findings = environment_findings(loaded, offline=offline)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        click.echo(f"{config_path}: {len(errors)} problem(s)", err=True)
+    for f in findings:
+        click.echo(f"{f.path}: {f.reason}" + (" (warning)" if f.severity == "warning" else ""), err=True)
+    if errors:
+        sys.exit(2)
     c = loaded.config
     click.echo(f"{config_path}: OK ({len(c.sources)} sources, {len(c.brands)} brands, "
-               f"Feishu credentials {'set' if loaded.secrets.can_send else 'not set: cards go to the terminal'})")
+               f"Feishu credentials {'set' if loaded.secrets.can_send else 'not set: cards go to the terminal'}"
+               + (f", {len(findings)} warning(s)" if findings else "") + ")")
 
 
 @main.group("db")
@@ -92,9 +115,9 @@ def db_upgrade(config_path: str) -> None:
     try:
         upgrade(loaded.database_url)
     except Exception as exc:
-        click.echo(f"database {loaded.database_url}: upgrade failed: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"database {masked_url(loaded.database_url)}: upgrade failed: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"database {loaded.database_url}: up to date")
+    click.echo(f"database {masked_url(loaded.database_url)}: up to date")
 
 
 @main.command("scan")
@@ -131,46 +154,69 @@ def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
         click.echo(f"{r.source}: {status}", err=True)
     click.echo(f"cards: {delivered.sent} sent, {delivered.retried} to retry, {delivered.failed} failed"
                + (" (dry run: nothing stored)" if dry_run else ""), err=True)
+    if reports and all(r.error for r in reports):
+        click.echo("every source failed", err=True)
+        sys.exit(1)
 
 
 @main.command("run")
 @_config_option
 def run(config_path: str) -> None:
-    """Run the bot: scan every source on its interval and deliver alerts, until Ctrl-C or SIGTERM."""
+    """Run the bot: scan every source on its interval and deliver alerts, until Ctrl-C or SIGTERM.
+
+    Serves /feishu/events, /ingest/{source}, /healthz, /readyz and /metrics on server.host:port. Replicas on one
+    PostgreSQL share the work (each source scanned by one of them per interval).
+    """
     _serve(_load(config_path), only_scans=False)
 
 
 def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
+    from jobs.deliver import DeliveryWorker
     from jobs.http import make_http_client
-    from jobs.scheduler import build_scheduler, run_until_stopped
+    from jobs.scheduler import Heartbeat, build_scheduler, run_until_stopped
 
     rt = _runtime(loaded)
     sink = _sink(loaded, False)
     if not loaded.secrets.can_send:
         click.echo("Feishu credentials not set: cards are printed here instead of sent.", err=True)
-    server = chat = None
-    if not only_scans:
-        from handlers.app import ChatOps
-        from handlers.http_server import HttpServer
-        from handlers.routes import build_routes
+    server = chat = listener = None
+    heartbeat = Heartbeat()
+    if rt.engine.dialect.name == "postgresql":  # other replicas' rows wake this one's workers too
+        from bot.wakeup import Listener
 
-        srv = loaded.config.server
-        chat = ChatOps(rt)  # chat commands and card buttons; started once the server listens
+        listener = Listener(loaded.database_url).start()
+    delivery = DeliveryWorker(rt, sink).start()
+    with make_http_client(loaded.config.scan) as http:
+        scheduler = build_scheduler(rt, http, heartbeat)
+        if not only_scans:
+            from bot.readiness import database_problem
+            from handlers.app import ChatOps
+            from handlers.http_server import HttpServer, Limits
+            from handlers.routes import build_routes
+
+            srv = loaded.config.server
+            limits = Limits(max_body=srv.max_body_bytes, max_connections=srv.max_connections,
+                            header_timeout=srv.header_timeout, body_timeout=srv.body_timeout)
+            chat = ChatOps(rt)  # chat commands and card buttons; started once the server listens
+            try:
+                server = HttpServer(srv.host, srv.port, build_routes(rt, chat), limits=limits,
+                                    readiness=lambda: {"database": database_problem(rt.engine),
+                                                       "scheduler": heartbeat.problem()}).start()
+            except OSError as exc:
+                click.echo(f"server: cannot listen on {srv.host}:{srv.port}: {exc.strerror or exc}", err=True)
+                sys.exit(1)
+            chat.start()
         try:
-            server = HttpServer(srv.host, srv.port, build_routes(rt, chat)).start()
-        except OSError as exc:
-            click.echo(f"server: cannot listen on {srv.host}:{srv.port}: {exc.strerror or exc}", err=True)
-            sys.exit(1)
-        chat.start()
-    try:
-        with make_http_client(loaded.config.scan) as http:
-            run_until_stopped(build_scheduler(rt, http, sink))
-    finally:
-        if server is not None:
-            server.stop()
-        if chat is not None:
-            chat.close()
-        rt.close()
+            run_until_stopped(scheduler)
+        finally:
+            if server is not None:
+                server.stop()
+            if chat is not None:
+                chat.close()
+            delivery.stop()
+            if listener is not None:
+                listener.stop()
+            rt.close()
 
 
 @main.command("console")

@@ -24,6 +24,9 @@ class Runtime:
     @classmethod
     def open(cls, loaded: LoadedConfig, clock: Clock | None = None, migrate: bool | None = None) -> "Runtime":
         """Connect to the database (applying migrations when `database.auto_migrate` is on)."""
+        from bot import wakeup
+
+        wakeup.install()
         engine = make_engine(loaded.database_url)
         if loaded.config.database.auto_migrate if migrate is None else migrate:
             with engine.begin() as conn:

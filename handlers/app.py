@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
+from bot.wakeup import SIGNALS, Signals
 from handlers import drill_commands, feedback_commands, help, incident_commands, silence_commands, status_commands
 from handlers.card_actions import CardActions, RenderCard
 from handlers.dispatch import Dispatcher
@@ -40,13 +41,14 @@ def default_card_renderer(rt: Runtime) -> RenderCard | None:
 
 
 class ChatOps:
-    def __init__(self, rt: Runtime, notify: Notify = on_incident_change, render_card: RenderCard | None = None):
+    def __init__(self, rt: Runtime, notify: Notify = on_incident_change, render_card: RenderCard | None = None,
+                 signals: Signals | None = SIGNALS):
         self.rt = rt
         self.actions = IncidentActions(rt.config, notify)
         self.registry = build_registry(self.actions)
         self.cards = CardActions(self.actions, render_card if render_card is not None else default_card_renderer(rt))
         self.dispatcher = Dispatcher(rt, self.registry, self.cards)
-        self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock)
+        self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock, signals=signals)
         self.http = HttpIntake(rt.loaded.secrets, self.dispatcher, self.worker)
         self.ws: "WsIntake | None" = None
 

@@ -31,7 +31,7 @@ class CardActions:
         except BadActionValue:
             return Reply.refused("这个按钮已失效，请使用最新的卡片或指令", "error")
         action = ACTIONS[value.action]
-        refusal = authorise(ctx.member, ROLES[action], action.label)
+        refusal = authorise(ctx.member, ROLES[action], action.label, ctx.actor.open_id)
         if refusal is not None:
             return refusal
         try:

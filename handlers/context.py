@@ -38,12 +38,14 @@ class Reply:
         return cls(text=text, toast=text, tone=tone)
 
 
-def authorise(member: TeamMember | None, needed: Role | None, what: str) -> Reply | None:
-    """None when the member may do `what`; otherwise a polite refusal."""
+def authorise(member: TeamMember | None, needed: Role | None, what: str, open_id: str | None = None) -> Reply | None:
+    """None when the member may do `what`; otherwise a polite refusal (to a stranger, with their open_id, which
+    is what the admin needs to add them)."""
     if needed is None:
         return None
     if member is None:
-        return Reply.refused(f"抱歉，你不在值班团队名单中，不能{what}。请管理员把你加入 config.yaml 的 team.members。")
+        who = f"（你的 open_id：{open_id}）" if open_id else ""
+        return Reply.refused(f"抱歉，你不在值班团队名单中，不能{what}。请管理员把你加入 config.yaml 的 team.members{who}。")
     if not member.role.allows(needed):
         return Reply.refused(f"抱歉，{what}需要{needed.label}权限，你目前是{member.role.label}。")
     return None

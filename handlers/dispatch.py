@@ -165,7 +165,7 @@ class Dispatcher:
             guess = self.registry.suggest(word)
             hint = f"你是不是想用 {guess.usage}？" if guess else ""
             return Reply.refused(f"不认识的指令「{word}」。{hint}发送 /help 查看全部指令。")
-        refusal = authorise(turn.member, spec.min_role, f"使用 /{spec.name}")
+        refusal = authorise(turn.member, spec.min_role, f"使用 /{spec.name}", self._context(turn).actor.open_id)
         if refusal is not None:
             return refusal
         ctx = self._context(turn)
@@ -207,7 +207,8 @@ class Dispatcher:
         """The answer in the command's thread: the card when there is one (/status, /report), else the text."""
         submit(session, self.rt.config, Outgoing(
             Outbound.COMMAND_REPLY, chats=(event.chat_id,), reply_to=event.message_id, key=(event.event_id,),
-            card=reply.card or None, text=None if reply.card else reply.text), self.rt.clock.now())
+            card=reply.card or None, text=None if reply.card else reply.text,
+            meta={"event_id": event.event_id}), self.rt.clock.now())  # for the event → reply latency metric
 
 
 def _first_time(session: Session, event_id: str, now: datetime, kind: str = "message") -> bool:

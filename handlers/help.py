@@ -25,3 +25,12 @@ def register(registry: Registry) -> None:
         return Reply(text=format_help(registry))
 
     registry.register(CommandSpec("help", ("帮助",), "[指令]", None, "显示这份说明", parse, run))
+    registry.register(CommandSpec("whoami", ("我是谁",), "", None, "显示你的 open_id 和本群的 chat_id（填写 config.yaml 用）",
+                                  lambda _ctx, _text: None, whoami))
+
+
+def whoami(ctx: Context, _args: None) -> Reply:
+    """What an admin needs for config.yaml: the sender's open_id (team.members) and the chat's id (alerting.chats)."""
+    who = f"{ctx.member.name}（{ctx.member.role.label}）" if ctx.member else "不在值班团队名单中"
+    return Reply(text=f"你的 open_id：{ctx.actor.open_id or '未知'}\n本群 chat_id：{ctx.chat_id or '未知'}\n"
+                      f"身份：{who}")

@@ -1,6 +1,17 @@
 """All the bot's HTTP routes, in one list: each intake module contributes its own."""
-from handlers.http_server import Route
+from bot.metrics import exposition
+from handlers.http_server import Request, Response, Route
 from handlers.ingest_webhook import ingest_routes
+
+PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def metrics_route(rt) -> Route:
+    """GET /metrics: Prometheus's text format (bot.metrics)."""
+    def handle(_req: Request) -> Response:
+        return Response(200, exposition(rt.sessions, rt.clock), {"Content-Type": PROMETHEUS_TEXT})
+
+    return Route("GET", "/metrics", handle)
 
 
 def build_routes(rt, chatops=None) -> list[Route]:
@@ -9,4 +20,5 @@ def build_routes(rt, chatops=None) -> list[Route]:
     if chatops is not None:
         routes += chatops.routes()  # POST /feishu/events
     routes += ingest_routes(rt)
+    routes.append(metrics_route(rt))
     return routes

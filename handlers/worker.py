@@ -18,20 +18,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.feishu.events import MessageEvent, message_from_dict, message_to_dict
 from bot.models import InboxEvent
+from bot.outage import Outage
+from bot.wakeup import INBOX, SIGNALS, Signals
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-POLL_SECONDS = 2.0
+POLL_SECONDS = 2.0  # the fallback: a stored row wakes the worker at once (bot.wakeup)
 
 
 class CommandWorker:
     def __init__(self, handle: Callable[[MessageEvent], object], sessions: sessionmaker[Session], clock: Clock,
-                 name: str = "chat-commands"):
+                 name: str = "chat-commands", signals: Signals | None = SIGNALS, poll: float = POLL_SECONDS):
         self._handle = handle
         self._sessions = sessions
         self._clock = clock
-        self._wake = threading.Event()
+        # signals=None: polling only (the benchmark's baseline)
+        self._signals, self._poll = signals, poll
+        self._wake = signals.subscribe(INBOX) if signals is not None else threading.Event()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -47,8 +51,7 @@ class CommandWorker:
                                        attempts=0, received_at=self._clock.now()))
         except IntegrityError:
             log.info("message event %s is already in the inbox: redelivery ignored", event.event_id)
-            return
-        self._wake.set()
+        # the commit woke the worker (bot.wakeup)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Finish the pending messages, then stop."""
@@ -89,7 +92,7 @@ class CommandWorker:
 
     def _finish(self, row_id: int, error: str | None = None) -> None:
         with self._sessions() as session, session.begin():
-            values = {"handled_at": self._clock.now()}
+            values: dict[str, object] = {"handled_at": self._clock.now()}
             if error is None:
                 values["status"] = "done"
             else:
@@ -97,12 +100,22 @@ class CommandWorker:
             session.execute(update(InboxEvent).where(InboxEvent.id == row_id).values(**values))
 
     def _run(self) -> None:
-        while True:
-            try:
-                self.drain()
-            except Exception:
-                log.exception("chat inbox: cannot read pending messages; will try again")
-            if self._stopping.is_set():
-                return
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
+        outage = Outage("chat inbox worker", log)
+        try:
+            while True:
+                pause = self._poll
+                self._wake.clear()
+                try:
+                    self.drain()
+                    outage.ok()
+                except Exception as exc:
+                    pause = outage.failed(exc)
+                if self._stopping.is_set():
+                    return
+                if outage.cause is not None:
+                    self._stopping.wait(pause)  # during an outage, wake-ups do not shorten the backoff
+                else:
+                    self._wake.wait(pause)
+        finally:
+            if self._signals is not None:
+                self._signals.unsubscribe(INBOX, self._wake)

@@ -31,13 +31,15 @@ def _store(rt: Runtime, spec: SourceBase, records: list[dict], fields: dict, tot
 def import_file(rt: Runtime, spec: SourceBase, path: Path,
                 progress: Callable[[int], None] = lambda n: None) -> ScanReport:
     """Store every record of the file as items of `spec`; `progress` is told how many bytes were read."""
-    is_file_source = isinstance(spec, FileSource)
-    fields = spec.fields if is_file_source else DEFAULT_FIELDS
-    fmt = file_format(path, spec.format if is_file_source else "auto")
+    if isinstance(spec, FileSource):
+        fields, declared, items_path = spec.fields, spec.format, spec.items_path
+    else:
+        fields, declared, items_path = DEFAULT_FIELDS, "auto", ""
+    fmt = file_format(path, declared)
     total = ScanReport(spec.name)
     try:
         if fmt == "json":
-            _store(rt, spec, read_document(path, spec.items_path if is_file_source else ""), fields, total)
+            _store(rt, spec, read_document(path, items_path), fields, total)
             progress(path.stat().st_size)
             return total
         offset, size = 0, path.stat().st_size

@@ -9,14 +9,16 @@ carries the delivery uuid, so a resend after a crash or a lease expiry cannot po
 spend its budget (bot.alerting.ratecap); over budget, a delivery is put back without counting an attempt.
 """
 import logging
+import re
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Protocol, TextIO
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.alerting import outbox, pipeline, queries
 from bot.alerting.kinds import Outbound, Transport
@@ -25,11 +27,17 @@ from bot.alerting.views import build_incident_view
 from bot.cards.incident import render_incident_card
 from bot.cards.terminal import render_terminal
 from bot.feishu.client import DeliveryResult, Failed, Retry, Sent
-from bot.models import Delivery, Incident, IncidentMessage
+from bot.models import Delivery, InboxEvent, Incident, IncidentMessage
+from bot import metrics
+from bot.outage import Outage
 from bot.runtime import Runtime
+from bot.wakeup import OUTBOX, SIGNALS, Signals
 
 log = logging.getLogger(__name__)
 
+POLL_SECONDS = 2.0  # the fallback: a stored delivery wakes the worker at once (bot.wakeup)
+CLAIM_LIMIT = 50
+SENDS = Outage("sending to Feishu", log)  # Feishu down, rate limited, token trouble: logged once per cause
 CARD_WAIT = timedelta(seconds=5)  # a thread reply or update whose card is still on its way looks again after this
 
 
@@ -92,17 +100,69 @@ class DeliverReport:
     next_due: datetime | None = None
 
 
-def deliver_due(rt: Runtime, sink: Sink, limit: int = 50, horizon: timedelta = timedelta(0)) -> DeliverReport:
+def deliver_due(rt: Runtime, sink: Sink, limit: int = CLAIM_LIMIT, horizon: timedelta = timedelta(0)) -> DeliverReport:
     """Send what is due now (or within `horizon`); transient failures retry with backoff, permanent ones stay failed."""
     report = DeliverReport()
     for d in outbox.claim_due(rt.sessions, rt.clock.now() + horizon, limit):
         try:
             outcome, shown = _attempt(rt, sink, d)
-        except Exception as exc:  # a bug or a database hiccup in one delivery must not stop the others
+        except (OperationalError, InterfaceError):
+            raise  # the database is gone: stop the batch (the leases bring these back), the worker backs off
+        except Exception as exc:  # a bug in one delivery must not stop the others
             log.exception("delivery %s (%s) crashed", d.id, d.kind)
             outcome, shown = Retry(f"internal error: {type(exc).__name__}: {exc}"), None
         _record(rt, d, outcome, shown, report)
     return report
+
+
+class DeliveryWorker:
+    """Delivers as soon as a delivery is stored (bot.wakeup), when the next one falls due, or on the fallback
+    poll; an outage is logged once per cause with backoff, then "recovered".
+
+    `threads` senders claim small batches each, so one slow send (Feishu answers in up to seconds) does not hold
+    up the replies behind it; the claim's lease keeps them from taking the same row.
+    """
+
+    def __init__(self, rt: Runtime, sink: Sink, poll: float = POLL_SECONDS, name: str = "deliver",
+                 signals: Signals | None = SIGNALS, threads: int = 2, batch: int = 10):
+        self.rt, self.sink, self.poll = rt, sink, poll
+        # signals=None: polling only (the benchmark's baseline)
+        self._signals = signals
+        self._wake = signals.subscribe(OUTBOX) if signals is not None else threading.Event()
+        self.batch = batch
+        self._stopping = threading.Event()
+        self._threads = [threading.Thread(target=self._run, name=f"{name}-{i}", daemon=True) for i in range(threads)]
+
+    def start(self) -> "DeliveryWorker":
+        for t in self._threads:
+            t.start()
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        self._wake.set()
+        for t in self._threads:
+            if t.is_alive():
+                t.join(timeout)
+        if self._signals is not None:
+            self._signals.unsubscribe(OUTBOX, self._wake)
+
+    def _run(self) -> None:
+        outage = Outage("delivery worker", log)
+        while not self._stopping.is_set():
+            self._wake.clear()
+            try:
+                report = deliver_due(self.rt, self.sink, limit=self.batch)
+                outage.ok()
+            except Exception as exc:
+                self._stopping.wait(outage.failed(exc))
+                continue
+            if report.sent + report.retried + report.failed + report.deferred >= self.batch:
+                continue  # a full batch: there may be more due right now
+            pause = self.poll
+            if report.next_due is not None:
+                pause = min(pause, max((report.next_due - self.rt.clock.now()).total_seconds(), 0.01))
+            self._wake.wait(pause)
 
 
 def drain(rt: Runtime, sink: Sink, horizon: timedelta, max_wait: float = 10.0,
@@ -231,7 +291,13 @@ def _update(rt: Runtime, sink: Sink, d: outbox.Claimed) -> DeliveryResult | Defe
 def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred | Dropped, shown: int | None,
             report: DeliverReport) -> None:
     now = rt.clock.now()
+    outcome = {Deferred: "deferred", Dropped: "dropped", Sent: "sent", Retry: "retry"}.get(type(result), "failed")
+    metrics.DELIVERIES.labels(d.kind, outcome).inc()
     with rt.sessions() as session, session.begin():
+        if isinstance(result, Sent) and d.kind == Outbound.COMMAND_REPLY and d.payload.get("event_id"):
+            asked = session.scalar(select(InboxEvent.received_at).where(InboxEvent.event_id == d.payload["event_id"]))
+            if asked is not None:
+                metrics.REPLY_SECONDS.observe(max((now - asked).total_seconds(), 0.0))
         if isinstance(result, Deferred):
             outbox.defer(session, d.id, result.until, result.reason)
             report.deferred += 1
@@ -247,10 +313,13 @@ def _record(rt: Runtime, d: outbox.Claimed, result: DeliveryResult | Deferred | 
                 if shown is not None:
                     row.payload = {**row.payload, "item_count": shown}
             report.sent += 1
+            SENDS.ok()
         elif isinstance(result, Retry):
             row = outbox.mark_retry(session, d.id, result.reason, now, result.after)
-            log.warning("delivery %s (%s) to %s: %s (attempt %d%s)", d.id, d.kind, d.chat_id, result.reason,
-                        d.attempts, ", giving up" if row.status == "failed" else ", will retry")
+            SENDS.note(re.sub(r",? ?log id [^)]*", "", result.reason))  # one line per cause, not per delivery
+            log.log(logging.WARNING if row.status == "failed" else logging.DEBUG,
+                    "delivery %s (%s) to %s: %s (attempt %d%s)", d.id, d.kind, d.chat_id, result.reason,
+                    d.attempts, ", giving up" if row.status == "failed" else ", will retry")
             report.retried += row.status != "failed"
             report.failed += row.status == "failed"
         else:

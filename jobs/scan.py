@@ -5,12 +5,16 @@ Every other path that stores items (the push webhook, `yuqing import`) goes thro
 """
 import logging
 import os
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import accept_items
@@ -19,6 +23,7 @@ from bot.items.records import entry_from_record
 from bot.items.store import source_row, store_items
 from bot.items.urls import canonical_url
 from bot.models import Item, Source
+from bot.outage import cause_of
 from bot.runtime import Runtime
 from jobs.http import Http
 from bot.sources.health import record_failure, record_success
@@ -40,7 +45,7 @@ class ScanReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (index of the entry, reason)
 
 
-def normalise_entries(spec: SourceBase, entries: list[RawEntry | None], now: datetime,
+def normalise_entries(spec: SourceBase, entries: Sequence[RawEntry | None], now: datetime,
                       report: ScanReport) -> list[NormalisedItem]:
     """The usable entries, normalised; the others (None: not even a record) are logged and counted as skipped."""
     items = []
@@ -57,15 +62,28 @@ def normalise_entries(spec: SourceBase, entries: list[RawEntry | None], now: dat
 
 
 def ingest(session: Session, rt: Runtime, spec: SourceBase, items: list[NormalisedItem], now: datetime,
-           report: ScanReport) -> Source:
-    """Store the new items, hand them to the incident intake and mark the source healthy, in `session`'s
-    transaction; returns the source's row for the caller's own bookkeeping."""
+           report: ScanReport, healthy: bool = True) -> Source:
+    """Store the new items, hand them to the incident intake and (when `healthy`) mark the source healthy, in
+    `session`'s transaction; returns the source's row for the caller's own bookkeeping."""
     row = source_row(session, spec.name, spec.kind, spec.platform, now)
+    started = time.perf_counter()
     stored = store_items(session, row, items, spec.authority)
     report.new = len(stored)
     report.matched = accept_items(session, rt.config, spec.name, stored, now).matched
-    record_success(session, rt.config, row, now, report.new)
+    metrics.ANALYSIS_SECONDS.inc(time.perf_counter() - started)
+    metrics.ITEMS_ANALYSED.inc(len(stored))
+    if healthy:
+        record_success(session, rt.config, row, now, report.new)
     return row
+
+
+def unhealthy(result: FetchResult, report: ScanReport, usable: int) -> str | None:
+    """Why a fetch that returned counts as a failure anyway: a malformed document, or entries none of which
+    is usable (a feed whose format changed under us must not look healthy forever)."""
+    if report.fetched and not usable:
+        first = report.rejected[0][1] if report.rejected else "unusable"
+        return f"{report.fetched} entries, none usable (first: {first})"
+    return result.malformed
 
 
 def ingest_records(rt: Runtime, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
@@ -97,25 +115,40 @@ def _fetch(rt: Runtime, spec: SourceBase, http: Http, now: datetime) -> FetchRes
 
 def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     """Scan one source once; failures are logged and recorded in its health, never raised."""
+    started = time.perf_counter()
+    try:
+        return _scan(rt, spec, http)
+    finally:
+        metrics.SCAN_SECONDS.labels(spec.name).observe(time.perf_counter() - started)
+
+
+def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
     report = ScanReport(spec.name)
     now = rt.clock.now()
     try:
         result = _fetch(rt, spec, http, now)
-        for problem in result.problems:
-            log.warning("source %s: %s", spec.name, problem)
+        for note in result.problems:
+            log.warning("source %s: %s", spec.name, note)
         report.problems, report.fetched = list(result.problems), len(result.entries)
         items = normalise_entries(spec, result.entries, now, report)
-        with rt.sessions() as session, session.begin():
-            row = ingest(session, rt, spec, items, now, report)
+        problem = unhealthy(result, report, len(items))
+        with rt.sessions() as session, session.begin():  # what is usable is kept even when the source is unwell
+            row = ingest(session, rt, spec, items, now, report, healthy=problem is None)
             if not result.not_modified:
                 row.etag, row.last_modified = result.etag, result.last_modified
             if result.cursor is not None:
                 row.cursor = result.cursor
+        report.error = problem
     except SourceError as exc:
         report.error = exc.reason
+    except (OperationalError, InterfaceError) as exc:  # an outage, not a bug: one line, no traceback
+        report.error = f"database unavailable: {cause_of(exc)}"
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process
         log.exception("source %s: scan failed", spec.name)
         report.error = f"internal error: {type(exc).__name__}: {exc}"
+    metrics.ITEMS_FETCHED.labels(spec.name).inc(report.fetched)
+    metrics.ITEMS_STORED.labels(spec.name).inc(report.new)
+    metrics.SCANS.labels(spec.name, "failed" if report.error else "ok").inc()
     if report.error:
         log.warning("source %s: %s", spec.name, report.error)
         _record_failure(rt, spec, report.error)
@@ -131,6 +164,8 @@ def _record_failure(rt: Runtime, spec: SourceBase, reason: str) -> None:
         with rt.sessions() as session, session.begin():
             record_failure(session, rt.config, source_row(session, spec.name, spec.kind, spec.platform, now),
                            reason, now)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("source %s: cannot record the failure: %s", spec.name, cause_of(exc))
     except Exception:
         log.exception("source %s: cannot record the failure", spec.name)
 

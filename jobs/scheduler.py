@@ -1,4 +1,6 @@
-"""The APScheduler that runs the bot: one job per enabled source that is fetched, plus the delivery worker.
+"""The APScheduler that runs the bot: one job per enabled source that is fetched, and the periodic response jobs.
+
+The delivery worker is not a scheduled job: it is woken as soon as a delivery is stored (jobs.deliver).
 
 Each source job runs on the source's own interval with its jitter, has max_instances=1 (a source is
 never scanned twice at once) and coalesce=True (runs missed while busy or stopped collapse into one);
@@ -8,11 +10,13 @@ committed per source, so Ctrl-C or SIGTERM loses nothing that was stored.
 import logging
 import signal
 import threading
+import time
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.leases import Leases
 from bot.runtime import Runtime
-from jobs.deliver import Sink, deliver_due
 from jobs.remind import remind_due
 from jobs.digest import send_digest
 from jobs.escalate import run_escalations
@@ -24,39 +28,65 @@ from jobs.sources import FETCHERS
 
 log = logging.getLogger(__name__)
 
-DELIVER_EVERY = 2
+TICK = 5  # seconds between a replica's tries at a job: bounds how late a dead holder's job is taken over
 REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
 
 
-def build_scheduler(rt: Runtime, http: Http, sink: Sink) -> BackgroundScheduler:
+class Heartbeat:
+    """Beats from a scheduler job, so readiness can tell a running scheduler from a wedged one."""
+
+    EVERY = 5
+    STALE_AFTER = 60.0
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+
+    def beat(self) -> None:
+        self.last = time.monotonic()
+
+    def problem(self) -> str | None:
+        if self.last is None:
+            return "scheduler not started"
+        late = time.monotonic() - self.last
+        return f"scheduler silent for {late:.0f} s" if late > self.STALE_AFTER else None
+
+
+def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None,
+                    leases: Leases | None = None) -> BackgroundScheduler:
+    """Every job ticks every TICK seconds on every replica and runs only when it wins its lease (bot.leases):
+    each source is scanned once per its interval across the fleet, each response job once per its period."""
+    leases = leases or Leases(rt.sessions, rt.clock)
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
     now = rt.clock.now()
+
+    def shared(job_id: str, every: float, fn, *args, name: str, jitter: float = 0.0, tick: float = TICK) -> None:
+        scheduler.add_job(leases.run_exclusive, "interval", args=(job_id, timedelta(seconds=every), fn, *args),
+                          kwargs={"jitter": jitter}, seconds=min(tick, every), id=job_id, next_run_time=now,
+                          name=name)
+
     for spec in rt.config.sources:
         if not spec.enabled or spec.kind not in FETCHERS:
             continue
-        scheduler.add_job(scan_source, "interval", args=(rt, spec, http), seconds=spec.interval,
-                          jitter=spec.jitter, id=f"scan:{spec.name}", next_run_time=now,
-                          name=f"scan {spec.name}")
-    scheduler.add_job(deliver_due, "interval", args=(rt, sink), seconds=DELIVER_EVERY, id="deliver",
-                      next_run_time=now, name="deliver")
-    scheduler.add_job(remind_due, "interval", args=(rt,), seconds=REMIND_EVERY, id="remind",
-                      next_run_time=now, name="remind unacknowledged incidents")
-    scheduler.add_job(run_escalations, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="escalate",
-                      next_run_time=now, name="escalate missed response deadlines")
-    scheduler.add_job(release_silences, "interval", args=(rt,), seconds=ESCALATE_EVERY, id="silences",
-                      next_run_time=now, name="release what ended silences held back")
+        shared(f"scan:{spec.name}", spec.interval, scan_source, rt, spec, http, jitter=spec.jitter,
+               name=f"scan {spec.name}")
+    shared("remind", REMIND_EVERY, remind_due, rt, name="remind unacknowledged incidents")
+    shared("escalate", ESCALATE_EVERY, run_escalations, rt, name="escalate missed response deadlines")
+    shared("silences", ESCALATE_EVERY, release_silences, rt, name="release what ended silences held back")
     if rt.config.response.follow_up.enabled:  # each update is once per follow_up interval; this only polls
-        scheduler.add_job(run_follow_ups, "interval", args=(rt,), seconds=FOLLOW_UP_EVERY, id="follow-up",
-                          next_run_time=now, name="follow-up updates and resurgence")
+        shared("follow-up", FOLLOW_UP_EVERY, run_follow_ups, rt, name="follow-up updates and resurgence")
+    if heartbeat is not None:
+        scheduler.add_job(heartbeat.beat, "interval", seconds=Heartbeat.EVERY, id="heartbeat", next_run_time=now,
+                          name="heartbeat")
     digest = rt.config.response.digest
     if digest.enabled:  # at the configured local time; a start after it sends that day's digest late, once
         hour, minute = map(int, digest.time.split(":"))
-        scheduler.add_job(send_digest, "cron", args=(rt,), hour=hour, minute=minute, id="digest",
+        once = ("digest", timedelta(minutes=5), send_digest, rt)  # one replica sends; the digest's key does the rest
+        scheduler.add_job(leases.run_exclusive, "cron", args=once, hour=hour, minute=minute, id="digest",
                           timezone=rt.config.response.timezone, name="daily digest")
-        scheduler.add_job(send_digest, "date", args=(rt,), run_date=now, id="digest:catch-up",
+        scheduler.add_job(leases.run_exclusive, "date", args=once, run_date=now, id="digest:catch-up",
                           name="daily digest (catch up)")
     return scheduler
 

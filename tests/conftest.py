@@ -135,3 +135,22 @@ def make_runtime(tmp_path, db_url, clock):
     yield build
     for rt in opened:
         rt.close()
+
+
+@pytest.fixture
+def scratch_pg() -> str:
+    """An empty PostgreSQL database of its own (created beside the test database, dropped after)."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("YUQING_REQUIRE_POSTGRES=1 but YUQING_TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL tests need YUQING_TEST_DATABASE_URL")
+    from sqlalchemy import make_url
+
+    name = f"{make_url(PG_URL).database}_scratch_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -5,17 +5,21 @@ A claim is a short transaction that leases rows (moves `next_attempt_at` past th
 attempt), so a worker that dies mid-send leaves them due again later; the delivery `uuid`, sent to
 Feishu, makes that resend harmless. On PostgreSQL the claim skips rows another worker holds.
 """
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerting.kinds import Outbound
 from bot.models import Delivery
 
 LEASE = timedelta(seconds=60)
 BACKOFF_BASE = 2.0
-BACKOFF_MAX = 600.0
+# an outage is retried at most this far apart (with jitter, so a backlog does not come back at once): a card
+# waiting through a Feishu outage goes out within a minute of its recovery
+BACKOFF_MAX = 40.0
 # transient failures (an outage, rate limits) are retried this long; a card is interactive for 14 days
 GIVE_UP_AFTER = timedelta(hours=24)
 
@@ -55,10 +59,11 @@ class Claimed:
 
 
 def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
-    """Lease up to `limit` due deliveries, oldest first."""
+    """Lease up to `limit` due deliveries: command replies first, then oldest first."""
     with sessions() as session, session.begin():
+        # the answer to a command goes before queued cards: someone is waiting for it
         stmt = (select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .order_by(Delivery.id).limit(limit))
+                .order_by(case((Delivery.kind == Outbound.COMMAND_REPLY.value, 0), else_=1), Delivery.id).limit(limit))
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         rows = session.scalars(stmt).all()
@@ -79,8 +84,8 @@ def _row(session: Session, delivery_id: int) -> Delivery:
 
 
 def backoff(attempts: int) -> timedelta:
-    """Exponential backoff after the n-th failed attempt, capped."""
-    return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX))
+    """Exponential backoff after the n-th failed attempt, capped, with jitter (half to all of it)."""
+    return timedelta(seconds=min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX) * random.uniform(0.5, 1.0))
 
 
 def mark_sent(session: Session, delivery_id: int, message_id: str, now: datetime) -> Delivery:

@@ -1,5 +1,6 @@
 """The analysis of one item: brands, rules, topics, sentiment and SimHash, from one normalisation and one
 segmentation. `Analyzer.from_config` does the expensive set-up once; `analyze` is pure and fast."""
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -119,9 +120,24 @@ class Signals:
                                  bool(self.mentions))
 
 
+# Analysis reads at most this much of an item's text: a long article says what it is about well before this,
+# and a pasted 2 MB dump must not hold the scan for minutes. The item itself is stored whole.
+MAX_TEXT_CHARS = 10_000
+
+
 def _full_text(doc: Document) -> str:
-    title, text = doc.title.strip(), doc.text
+    title, text = doc.title.strip()[:MAX_TEXT_CHARS], doc.text[:MAX_TEXT_CHARS]
     return text if not title or title in text else f"{title}\n{text}"
+
+
+def _near(starts: list[int], points: list[int], window: int) -> list[int]:
+    """The starts within `window` of some point (points sorted): a bisect each, not a scan of every pair."""
+    out = []
+    for s in starts:
+        i = bisect_left(points, s - window)
+        if i < len(points) and points[i] <= s + window:
+            out.append(s)
+    return out
 
 
 class Analyzer:
@@ -184,8 +200,9 @@ class Analyzer:
         complaint = LexiconHits({"complaint": tuple(said)} if said else {}, (), ())
         target = frozenset(m.brand for m in matcher.mentions(normalise(doc.target))) if doc.target else frozenset()
         window = self.config.sentiment.brand_context_chars
-        near = [s for s in risk.starts if any(abs(s - m.start) <= window for m in mentions)]
-        near_brands = frozenset(m.brand for m in mentions if any(abs(s - m.start) <= window for s in risk.starts))
+        near = _near(list(risk.starts), sorted(m.start for m in mentions), window)
+        risk_starts = sorted(risk.starts)
+        near_brands = frozenset(m.brand for m in mentions if _near([m.start], risk_starts, window))
         words = tuple(bayes_features(tokens, negated))
         return text, Signals(mentions, tokens, negated, words, risk, len(near), near_brands, complaint, st, target)
 

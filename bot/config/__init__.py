@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from bot.config.references import reference_problems
 from bot.config.schema import Config
 from bot.config.secrets import SECRET_KEYS, FeishuSecrets, load_secrets
 from bot.config.sources import SOURCE_KINDS
@@ -95,9 +96,13 @@ def parse_config(data: object) -> Config:
     if not isinstance(data, dict):
         raise ConfigError([("(top level)", "must be a mapping of keys to values")])
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_problems(exc)) from None
+    problems = reference_problems(config)
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
 def load_config(path: str | os.PathLike = DEFAULT_PATH, env: dict[str, str] | None = None) -> LoadedConfig:

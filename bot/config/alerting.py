@@ -42,9 +42,7 @@ class AlertingConfig(Strict):
             for key, names in routes.items():
                 if key != "default" and key not in GRADES:
                     raise ValueError(f"{where}.{key}: unknown route, use default or one of {', '.join(GRADES)}")
-                for name in names:
-                    if name not in self.chats:
-                        raise ValueError(f"{where}.{key}: chat {name!r} is not defined under alerting.chats")
+        # chat names are resolved in bot.config.references, which reports every unknown one
         for key in ("on_call", "leads"):
             for i, open_id in enumerate(getattr(self, key)):
                 if not re.fullmatch(OPEN_ID, open_id):

@@ -25,6 +25,10 @@ class DatabaseConfig(Strict):
 class ServerConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    max_connections: int = Field(default=1000, ge=1)
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
 
 
 class Config(Strict):

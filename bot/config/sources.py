@@ -19,6 +19,7 @@ DEFAULT_FIELDS = {**{name: name for name in ITEM_FIELDS}, "id": "id|external_id"
 
 
 class SourceBase(Strict):
+    kind: str  # each kind narrows it to its Literal, the union's discriminator
     name: str = Field(min_length=1, pattern=r"^[\w.-]+$")
     platform: Platform = "news"
     interval: int = 300

@@ -104,6 +104,11 @@ def _json(data: bytes) -> dict:
     return doc
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison that takes any text (compare_digest refuses non-ASCII str with a TypeError)."""
+    return hmac.compare_digest(a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass"))
+
+
 def open_envelope(body: bytes, headers: Mapping[str, str], verification_token: str | None,
                   encrypt_key: str | None) -> dict | Challenge:
     """Check and unwrap one HTTP delivery; `headers` must look names up case-insensitively."""
@@ -112,7 +117,7 @@ def open_envelope(body: bytes, headers: Mapping[str, str], verification_token: s
                                               "X-Lark-Signature"))
     signed = bool(sig)
     if encrypt_key and signed:
-        if not (ts and nonce and sig) or not hmac.compare_digest(signature(ts, nonce, encrypt_key, body), sig):
+        if not (ts and nonce and sig) or not _same(signature(ts, nonce, encrypt_key, body), sig):
             raise EventRejected(401, "bad signature")
     if "encrypt" in doc:
         if not encrypt_key:
@@ -123,7 +128,7 @@ def open_envelope(body: bytes, headers: Mapping[str, str], verification_token: s
     token = doc.get("token") if "schema" not in doc else (doc.get("header") or {}).get("token")
     if not verification_token:
         raise EventRejected(403, "FEISHU_VERIFICATION_TOKEN is not set: events are refused")
-    if not isinstance(token, str) or not hmac.compare_digest(token, verification_token):
+    if not isinstance(token, str) or not _same(token, verification_token):
         raise EventRejected(403, "bad verification token")
     if doc.get("type") == "url_verification":
         # Feishu's URL check carries no signature headers; the token (and encryption) vouch for it

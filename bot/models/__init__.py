@@ -4,11 +4,12 @@ from bot.models.chatops import InboxEvent, ProcessedEvent, Silence, SilenceHold
 from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
 from bot.models.item import Item
+from bot.models.job_lease import JobLease
 from bot.models.label import Label, TrainedModel
 from bot.models.member import Member
 from bot.models.source import Source
 
 __all__ = [
     "ChatSendBudget", "Delivery", "Escalation", "InboxEvent", "Incident", "IncidentEvent", "IncidentMessage",
-    "Item", "Label", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source", "TrainedModel",
+    "Item", "JobLease", "Label", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source", "TrainedModel",
 ]

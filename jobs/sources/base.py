@@ -29,5 +29,7 @@ class FetchResult:
     last_modified: str | None = None
     not_modified: bool = False
     problems: list[str] = field(default_factory=list)
+    # the document itself is broken (what parsed is kept, but the source counts as failing)
+    malformed: str | None = None
     # the read position to store with the items (None: leave the stored cursor as it is)
     cursor: dict | None = None

@@ -46,6 +46,7 @@ def parse_list(spec: HtmlSource, text: str, base_url: str) -> tuple[list[RawEntr
 
 
 def _with_detail(spec: HtmlSource, ctx: FetchContext, entry: RawEntry, problems: list[str]) -> RawEntry:
+    assert entry.url is not None and spec.detail_content is not None  # the caller only asks with both
     try:
         fetched = ctx.http.get(spec.name, entry.url)
     except SourceError as exc:

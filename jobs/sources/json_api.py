@@ -67,8 +67,10 @@ def fetch_json(spec: JsonSource, ctx: FetchContext) -> FetchResult:
         if not pages or not records:
             break
         if pages.type == "page":
+            assert isinstance(position, int)  # page numbers start at pages.start
             position += 1
         else:
+            assert pages.cursor_path is not None  # the schema requires it for cursor pagination
             previous, position = position, get_path(doc, pages.cursor_path)
             if position in (None, "", 0, False):
                 break

@@ -25,12 +25,18 @@ def fetch_rss(spec: RssSource, ctx: FetchContext) -> FetchResult:
         headers["If-None-Match"] = ctx.etag
     if ctx.last_modified:
         headers["If-Modified-Since"] = ctx.last_modified
+    assert spec.url is not None  # the schema requires exactly one of url and path
     fetched = ctx.http.get(spec.name, spec.url, headers)
     if fetched.status == 304:
         return FetchResult([], etag=ctx.etag, last_modified=ctx.last_modified, not_modified=True)
     result = parse_feed(spec.name, fetched.content)
     return FetchResult(result.entries, etag=fetched.headers.get("ETag"),
-                       last_modified=fetched.headers.get("Last-Modified"), problems=result.problems)
+                       last_modified=fetched.headers.get("Last-Modified"), problems=result.problems,
+                       malformed=result.malformed)
+
+
+# what feedparser flags but reads without loss: a charset or content type other than declared
+BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 def parse_feed(source: str, body: bytes) -> FetchResult:
@@ -38,9 +44,11 @@ def parse_feed(source: str, body: bytes) -> FetchResult:
     if not body.strip():
         raise SourceError(source, "empty response")
     parsed = feedparser.parse(body)
-    problems = []
+    problems, malformed = [], None
     if parsed.bozo:
         problems.append(f"malformed feed: {parsed.bozo_exception}")
+        if not isinstance(parsed.bozo_exception, BENIGN):
+            malformed = problems[-1]
         if not parsed.entries:
             raise SourceError(source, f"not a readable feed: {parsed.bozo_exception}")
     if not parsed.entries and not parsed.get("version"):  # e.g. RSSHub's HTML error page, served with 200
@@ -59,4 +67,4 @@ def parse_feed(source: str, body: bytes) -> FetchResult:
             author=e.get("author"),
             published=e.get("published") or e.get("updated"),
         ))
-    return FetchResult(entries, problems=problems)
+    return FetchResult(entries, problems=problems, malformed=malformed)

@@ -36,7 +36,7 @@ def test_mentions_drop_anything_not_an_open_id():
 @pytest.mark.parametrize("alerting, path, reason", [
     ({"on_call": ["all"]}, "alerting.on_call[0]", "is not a Feishu open_id"),
     ({"leads": ["ou_x y"]}, "alerting.leads[0]", "is not a Feishu open_id"),
-    ({"chats": {"a": "oc_1"}, "brand_routes": {"青橙": {"重大": ["b"]}}}, "alerting.brand_routes.青橙.重大",
+    ({"chats": {"a": "oc_1"}, "brand_routes": {"青橙": {"重大": ["b"]}}}, "alerting.brand_routes.青橙.重大[0]",
      "chat 'b' is not defined"),
     ({"mention_grades": ["严重"]}, "alerting.mention_grades", "unknown grade"),
     ({"chat_rate": 10}, "alerting.chat_rate", "less than or equal to 5"),

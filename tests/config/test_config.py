@@ -27,7 +27,7 @@ def test_shipped_config_is_valid_and_runs_offline():
     ({"feishu": {"event_mode": "smoke"}}, ("feishu.event_mode", "Input should be 'http' or 'ws'")),
     ({"brands": [{"aliases": ["x"]}]}, ("brands[0].name", "required")),
     ({"alerting": {"chats": {"a": "oc_1"}, "routes": {"重大": ["b"]}}},
-     ("alerting.routes.重大", "chat 'b' is not defined under alerting.chats")),
+     ("alerting.routes.重大[0]", "chat 'b' is not defined under alerting.chats")),
     ({"alerting": {"routes": {"urgent": []}}}, ("alerting.routes.urgent", "unknown route")),
     ([1, 2], ("(top level)", "must be a mapping")),
 ])

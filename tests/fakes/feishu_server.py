@@ -28,6 +28,7 @@ class Message:
     uuid: str | None
     root_id: str | None = None
     patches: list[dict] = field(default_factory=list)
+    created: float = field(default_factory=time.monotonic)  # when the fake recorded it (latency benchmarks)
 
     @property
     def current(self) -> dict:

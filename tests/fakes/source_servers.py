@@ -48,7 +48,7 @@ class SourceServer:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 seen = {"method": self.command, "path": self.path, "query": parse_qs(parts.query),
-                        "headers": dict(self.headers), "body": body}
+                        "headers": dict(self.headers), "body": body, "at": time.monotonic()}
                 with server._lock:
                     server.requests.append(seen)
                     route = server.route_for(parts.path, seen["query"])

@@ -28,3 +28,18 @@ def test_console_plays_a_member_through_a_whole_incident(tmp_path):
     lead = runner.invoke(main, ["console", "-c", str(cfg), "--as", "ou_li"], input="/silence 关键词 招聘 1d\n/silences\n")
     assert "已屏蔽 #1：关键词「招聘」" in lead.output and "#1 关键词「招聘」" in lead.output
     assert runner.invoke(main, ["console", "-c", str(cfg), "--as", "nobody"], input="").exit_code == 2
+
+
+def test_the_readme_console_example_works_on_the_shipped_config(tmp_path):
+    import shutil
+
+    from tests.conftest import REPO
+
+    shutil.copy(REPO / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(REPO / "samples", tmp_path / "samples")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "yuqing console --as 张三" in readme
+    out = CliRunner().invoke(main, ["console", "-c", str(tmp_path / "config.yaml"), "--as", "张三"],
+                             input="/whoami\n", env={"YUQING_DATABASE_URL": ""})
+    assert out.exit_code == 0, out.output
+    assert "张三（处置人员）" in out.output and "你的 open_id：ou_" in out.output

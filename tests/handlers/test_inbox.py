@@ -59,3 +59,23 @@ def _parsed(doc):
     from bot.feishu.events import parse_event
 
     return parse_event(doc)
+
+
+def test_an_unreachable_database_is_one_log_line_not_a_traceback_per_poll(caplog):
+    import logging
+    import time
+
+    from bot.clock import SystemClock
+    from bot.db import make_engine, make_session_factory
+    from handlers.worker import CommandWorker
+
+    engine = make_engine("postgresql+psycopg://postgres@127.0.0.1:9/none")  # refused, every time
+    worker = CommandWorker(lambda event: None, make_session_factory(engine), SystemClock(), poll=0.05)
+    with caplog.at_level(logging.DEBUG, logger="handlers.worker"):
+        worker.start()
+        time.sleep(2.0)  # dozens of polls' worth
+        worker.stop()
+    engine.dispose()
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(lines) == 1 and "chat inbox worker failing: OperationalError" in lines[0].getMessage()
+    assert lines[0].exc_info is None

@@ -196,3 +196,32 @@ def test_encrypt_key_must_match_to_sign(intake):
     body = json.dumps(encrypt(message_event("/status"))).encode()
     assert post(server, body=body, headers=signed(body, key="other")).status_code == 401
     assert ENCRYPT_KEY  # the intake's key is the builder's default
+
+
+def test_a_non_ascii_signature_is_refused_not_a_crash(intake):
+    import socket
+
+    server, _ = intake
+    body = json.dumps(encrypt(message_event("/status"))).encode()
+    head = signed(body)
+    host, port = server.url.removeprefix("http://").split(":")
+    request = (b"POST /feishu/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+               + f"X-Lark-Request-Timestamp: {head['X-Lark-Request-Timestamp']}\r\n".encode()
+               + f"X-Lark-Request-Nonce: {head['X-Lark-Request-Nonce']}\r\n".encode()
+               + "X-Lark-Signature: 签名\r\n".encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(request)
+        answer = s.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 401")
+
+
+def test_whoami_answers_open_id_and_chat_id_and_a_stranger_is_told_theirs(intake, chat_rt):
+    server, _ = intake
+    assert post(server, message_event("/whoami", message_id="om_who1", chat_id="oc_room42")).status_code == 200
+    answer = _reply_to(chat_rt, "om_who1")
+    assert "你的 open_id：ou_zhang" in answer and "本群 chat_id：oc_room42" in answer and "张三" in answer
+    post(server, message_event("/ack 1", sender="ou_stranger9", message_id="om_who2"))
+    refusal = _reply_to(chat_rt, "om_who2")
+    assert "不在值班团队名单中" in refusal and "ou_stranger9" in refusal
+    post(server, message_event("/whoami", sender="ou_stranger9", message_id="om_who3"))
+    assert "ou_stranger9" in _reply_to(chat_rt, "om_who3")

@@ -113,10 +113,10 @@ def test_down_notice_once_then_recovered_once(make_runtime, sources, clock, capl
 
 def test_without_an_ops_chat_the_notice_is_logged(make_runtime, sources, caplog):
     url = sources.serve("/feed", b"", status=500)
-    rt = make_runtime(config([{"name": "feed", "kind": "rss", "url": url}], ops_chat="nope", down_after=1))
+    rt = make_runtime(config([{"name": "feed", "kind": "rss", "url": url}], ops_chat=None, down_after=1))
     with Http(rt.config.scan) as http, caplog.at_level(logging.WARNING):
         scan_source(rt, rt.config.sources[0], http)
-    assert "scan.ops_chat: chat 'nope' is not defined under alerting.chats" in caplog.text
+    assert "scan.ops_chat is not set" in caplog.text
     assert "数据源 feed 已连续失败 1 次" in caplog.text and count(rt, Delivery) == 0
 
 
