@@ -13,6 +13,7 @@ import importlib.util
 import json
 import math
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -83,10 +84,9 @@ class BayesTable:
         pos = {w: c - 1 for w, c in d["pos"]["d"].items()}
         return cls.from_counts(neg, pos)
 
-    def log_odds(self, words: Iterable[str]) -> float:
+    def log_odds(self, words: Sequence[str]) -> float:
         """Log-odds of negative over positive for these words."""
-        lo, unseen = self.logodds, self.unseen
-        return self.prior + sum(lo.get(w, unseen) for w in words)
+        return self.prior + sum(map(self.logodds.get, words, repeat(self.unseen, len(words))))
 
 
 def sigmoid(x: float) -> float:

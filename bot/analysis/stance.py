@@ -26,7 +26,7 @@ _PHRASE = re.compile(r"[^，。！？；：,.!?;:\n\r…]+")
 
 _PREVENTION = re.compile(r"防范|谨防|警惕|提防|当心|反诈|防诈|防骗|打击|严打|抵制|远离|预防|防控|杜绝|谨慎辨别")
 _FORMAL_CONDITION = re.compile(r"^\s*(若|如若|倘若|假如|假设|万一|如遇|若遇|如发现|若发现|一旦发现|一旦遇到|如有|若有)")
-_CONDITION = re.compile(r"若|如果|假如|倘若|万一|一旦|如遇|遇到|碰到|如发现|如有")
+_CONDITION = re.compile(r"若|如果|假如|假设|倘若|万一|一旦|如遇|遇到|碰到|如发现|如有")
 _ADVICE = re.compile(r"(可|可以|请|应|应当|应该|建议|务必|及时|直接)(直接|及时|立即)?(向|拨打|致电|联系|通过|到|去|找|上)?"
                      r"[^，。！？；]{0,24}?(投诉|举报|报警|报案|反映|求助|维权|申诉)"
                      r"|(如何|怎么|怎样|教你|攻略|指南)[^，。！？；]{0,4}(投诉|举报|维权|申诉)")
@@ -61,7 +61,8 @@ def _units(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
 
 
 def stance(text: str, tokens: Tokens) -> Stance:
-    """The spans of normalised `text` to excuse, as token indices."""
+    """The spans of normalised `text` to excuse, as token indices. Each rule runs only when its words occur in
+    the text at all (one scan each), so ordinary news pays for a few searches, not a walk over every clause."""
     if not _ANY.search(text):
         return Stance(frozenset(), ())
     spans: list[tuple[int, int]] = []
@@ -71,25 +72,30 @@ def stance(text: str, tokens: Tokens) -> Stance:
         spans.append((lo, hi))
         reasons[reason] = None
 
-    for lo, hi in _units(_SENTENCE, text):
-        sentence = text[lo:hi]
-        st = _STATEMENT.search(sentence)
-        if st and not _CONTRADICTION.search(sentence):
-            mark(lo, hi, "公司声明或修复")
-        advice = _ADVICE.search(sentence)
-        if advice and _CONDITION.search(sentence[:advice.start()]):
-            mark(lo, hi, "条件或投诉指引")
-    for lo, hi in _units(_PHRASE, text):
-        m = _PREVENTION.search(text, lo, hi)
-        if m:
-            mark(m.end(), hi, "防范宣传")
-    for lo, hi in _units(_CLAUSE, text):
-        clause = text[lo:hi]
-        if _FORMAL_CONDITION.search(clause) or _ADVICE.search(clause):
-            mark(lo, hi, "条件或投诉指引")
-        if _FIRST_PERSON.search(clause) and not _BLAME.search(clause):
-            for d in _OWN_DEBT.finditer(clause):
-                mark(lo + d.start(), lo + d.end(), "借款人自身逾期")
+    statement, advice = _STATEMENT.search(text), _ADVICE.search(text)
+    if statement or advice:
+        for lo, hi in _units(_SENTENCE, text):
+            sentence = text[lo:hi]
+            if statement and _STATEMENT.search(sentence) and not _CONTRADICTION.search(sentence):
+                mark(lo, hi, "公司声明或修复")
+            found = _ADVICE.search(sentence) if advice else None
+            if found and _CONDITION.search(sentence[:found.start()]):
+                mark(lo, hi, "条件或投诉指引")
+    if _PREVENTION.search(text):
+        for lo, hi in _units(_PHRASE, text):
+            m = _PREVENTION.search(text, lo, hi)
+            if m:
+                mark(m.end(), hi, "防范宣传")
+    condition = advice or _CONDITION.search(text)
+    own_debt = _OWN_DEBT.search(text) and _FIRST_PERSON.search(text)
+    if condition or own_debt:
+        for lo, hi in _units(_CLAUSE, text):
+            clause = text[lo:hi]
+            if condition and (_FORMAL_CONDITION.search(clause) or _ADVICE.search(clause)):
+                mark(lo, hi, "条件或投诉指引")
+            if own_debt and _FIRST_PERSON.search(clause) and not _BLAME.search(clause):
+                for d in _OWN_DEBT.finditer(clause):
+                    mark(lo + d.start(), lo + d.end(), "借款人自身逾期")
     if not spans:
         return Stance(frozenset(), ())
     excused = {i for i, s in enumerate(tokens.starts) if any(lo <= s < hi for lo, hi in spans)}
