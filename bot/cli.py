@@ -264,6 +264,33 @@ def report(config_path: str, incident_id: int, fmt: str, output: Path | None) ->
         click.echo(f"wrote {output}", err=True)
 
 
+@main.command("risk")
+@_config_option
+@click.argument("name")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 365), help="How many days, today included.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+def risk(config_path: str, name: str, days: int, fmt: str) -> None:
+    """The daily 舆情 risk index of the watched entity NAME (name or alias), recomputed from the stored items."""
+    import json
+
+    from bot.risk.report import as_csv, risk_report
+    from bot.watchlists.entities import find_entity
+
+    loaded = _load(config_path)
+    entity = find_entity(loaded.config, name)
+    if entity is None:
+        known = ", ".join(e.name for e in loaded.config.watchlist.entities) or "none: watchlist.entities is empty"
+        click.echo(f"{name!r} is not a watched entity (watchlist.entities: {known})", err=True)
+        sys.exit(2)
+    rt = _runtime(loaded)
+    try:
+        with rt.sessions() as session, session.begin():
+            result = risk_report(session, rt.config, entity, days, rt.clock.now())
+    finally:
+        rt.close()
+    click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2) if fmt == "json" else as_csv(result), nl=fmt == "json")
+
+
 @main.command("deliveries")
 @_config_option
 @click.option("--status", type=click.Choice(["failed", "pending", "sent", "held", "withdrawn", "all"]),

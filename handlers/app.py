@@ -5,8 +5,10 @@ from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
 from bot.wakeup import SIGNALS, Signals
-from handlers import drill_commands, feedback_commands, help, incident_commands, silence_commands, status_commands
+from handlers import (drill_commands, feedback_commands, help, incident_commands, repair_commands, risk_commands,
+                      silence_commands, status_commands)
 from handlers.card_actions import CardActions, RenderCard
+from handlers.community import CommunityIntake
 from handlers.dispatch import Dispatcher
 from handlers.http_server import Route
 from handlers.intake_http import HttpIntake
@@ -23,6 +25,8 @@ def build_registry(actions: IncidentActions) -> Registry:
     incident_commands.register(registry, actions)
     status_commands.register(registry, actions.config)
     drill_commands.register(registry, actions.config)
+    risk_commands.register(registry, actions.config)
+    repair_commands.register(registry)
     silence_commands.register(registry, actions.team, actions.config)
     feedback_commands.register(registry)
     help.register(registry)
@@ -48,7 +52,8 @@ class ChatOps:
         self.registry = build_registry(self.actions)
         self.cards = CardActions(self.actions, render_card if render_card is not None else default_card_renderer(rt))
         self.dispatcher = Dispatcher(rt, self.registry, self.cards)
-        self.worker = CommandWorker(self.dispatcher.handle_message, rt.sessions, rt.clock, signals=signals)
+        self.worker = CommandWorker(CommunityIntake(rt, self.dispatcher.handle_message), rt.sessions, rt.clock,
+                                    signals=signals)
         self.http = HttpIntake(rt.loaded.secrets, self.dispatcher, self.worker)
         self.ws: "WsIntake | None" = None
 

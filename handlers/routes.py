@@ -2,6 +2,7 @@
 from bot.metrics import exposition
 from handlers.http_server import Request, Response, Route
 from handlers.ingest_webhook import ingest_routes
+from handlers.risk_api import risk_routes
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -21,4 +22,5 @@ def build_routes(rt, chatops=None) -> list[Route]:
         routes += chatops.routes()  # POST /feishu/events
     routes += ingest_routes(rt)
     routes.append(metrics_route(rt))
+    routes += risk_routes(rt)
     return routes

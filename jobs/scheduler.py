@@ -19,6 +19,9 @@ from bot.leases import Leases
 from bot.runtime import Runtime
 from jobs.remind import remind_due
 from jobs.digest import send_digest
+from jobs.repair import run_repair
+from jobs.retention import purge_community_text
+from jobs.risk import refresh_risk
 from jobs.escalate import run_escalations
 from jobs.silences import release_silences
 from jobs.follow_up import run_follow_ups
@@ -32,6 +35,8 @@ TICK = 5  # seconds between a replica's tries at a job: bounds how late a dead h
 REMIND_EVERY = 60
 ESCALATE_EVERY = 30
 FOLLOW_UP_EVERY = 300
+REPAIR_EVERY = 600
+RETENTION_EVERY = 3600
 
 
 class Heartbeat:
@@ -88,6 +93,14 @@ def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None,
                           timezone=rt.config.response.timezone, name="daily digest")
         scheduler.add_job(leases.run_exclusive, "date", args=once, run_date=now, id="digest:catch-up",
                           name="daily digest (catch up)")
+    if rt.config.repair.enabled:
+        scheduler.add_job(run_repair, "interval", args=(rt,), seconds=REPAIR_EVERY, id="repair",
+                          next_run_time=now, name="trust repair after statements")
+    scheduler.add_job(purge_community_text, "interval", args=(rt,), seconds=RETENTION_EVERY, id="retention",
+                      next_run_time=now, name="community message retention")
+    if rt.config.watchlist.entities:
+        scheduler.add_job(refresh_risk, "interval", args=(rt,), minutes=rt.config.watchlist.risk.interval_minutes,
+                          id="risk", next_run_time=now, name="risk index of watched entities")
     return scheduler
 
 

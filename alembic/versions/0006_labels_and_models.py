@@ -1,7 +1,7 @@
 """item target, team labels, trained sentiment models
 
 Revision ID: 0006
-Revises: 0007
+Revises: 0009
 Create Date: 2026-11-29 08:10:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import bot.db
 
 
 revision = '0006'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

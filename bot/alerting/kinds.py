@@ -29,6 +29,8 @@ class Outbound(StrEnum):
     DIGEST = "digest"                  # the daily digest card
     OPS_NOTICE = "ops_notice"          # source down / recovered, to the ops chat
     COMMAND_REPLY = "command_reply"    # the answer to a chat command
+    REPAIR = "repair"                  # trust repair: a window's reaction, the request for the detailed report
+    RISK_JUMP = "risk_jump"            # a watched entity's risk index jumped: its owner is told
 
     @property
     def transport(self) -> Transport:
@@ -37,7 +39,7 @@ class Outbound(StrEnum):
     @property
     def about_incident(self) -> bool:
         """Messages about one incident: routed by its grade and held back by silences that cover it."""
-        return self not in (Outbound.DIGEST, Outbound.OPS_NOTICE, Outbound.COMMAND_REPLY)
+        return self not in (Outbound.DIGEST, Outbound.OPS_NOTICE, Outbound.COMMAND_REPLY, Outbound.RISK_JUMP)
 
     @property
     def code(self) -> str:
@@ -64,19 +66,20 @@ _TRANSPORT = {
     Outbound.THREAD_NOTICE: Transport.THREAD, Outbound.NOTE_RELAY: Transport.THREAD,
     Outbound.REMINDER: Transport.THREAD, Outbound.ESCALATION: Transport.THREAD, Outbound.URGENT: Transport.URGENT,
     Outbound.FOLLOW_UP: Transport.THREAD, Outbound.DIGEST: Transport.CHAT, Outbound.OPS_NOTICE: Transport.CHAT,
-    Outbound.COMMAND_REPLY: Transport.REPLY,
+    Outbound.COMMAND_REPLY: Transport.REPLY, Outbound.REPAIR: Transport.THREAD, Outbound.RISK_JUMP: Transport.CHAT,
 }
 # the key prefixes; card and remind are the ones keys had before kinds were an enum
 _CODES = {
     Outbound.INCIDENT_CARD: "card", Outbound.CARD_UPDATE: "upd", Outbound.THREAD_NOTICE: "tn",
     Outbound.NOTE_RELAY: "note", Outbound.REMINDER: "remind", Outbound.ESCALATION: "esc", Outbound.URGENT: "urg",
     Outbound.FOLLOW_UP: "fu", Outbound.DIGEST: "digest", Outbound.OPS_NOTICE: "ops", Outbound.COMMAND_REPLY: "r",
+    Outbound.REPAIR: "rp", Outbound.RISK_JUMP: "risk",
 }
 _LABELS = {
     Outbound.INCIDENT_CARD: "告警卡片", Outbound.CARD_UPDATE: "卡片更新", Outbound.THREAD_NOTICE: "跟帖通知",
     Outbound.NOTE_RELAY: "备注转发", Outbound.REMINDER: "认领提醒", Outbound.ESCALATION: "升级提醒",
     Outbound.URGENT: "加急", Outbound.FOLLOW_UP: "持续监控", Outbound.DIGEST: "日报", Outbound.OPS_NOTICE: "运维通知",
-    Outbound.COMMAND_REPLY: "指令回复",
+    Outbound.COMMAND_REPLY: "指令回复", Outbound.REPAIR: "信任修复", Outbound.RISK_JUMP: "风险指数跳升",
 }
 
 

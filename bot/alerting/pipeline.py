@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerting import silences
 from bot.alerting.kinds import Outbound, Transport
-from bot.alerting.routing import chats_for
+from bot.alerting.routing import incident_chats
 from bot.cards.text import inert_text, scrub, text_mentions
 from bot.config import Config
 from bot.models import Delivery, Incident, Silence
@@ -57,6 +57,8 @@ def allowed_mentions(config: Config) -> frozenset[str]:
     ids = [m.open_id for m in config.team.members] + list(config.alerting.on_call) + list(config.alerting.leads)
     ids += [m.open_id for m in rota.members] + list(rota.leads) + [o.member for o in rota.overrides]
     ids += [rota.backup] if rota.backup else []
+    # the owners of watched entities and the relationship managers of customers
+    ids += [e.owner for e in config.watchlist.entities if e.owner] + [c.manager for c in config.customers if c.manager]
     return frozenset(ids)
 
 
@@ -118,7 +120,7 @@ def _default_chats(session: Session, config: Config, out: Outgoing) -> tuple[str
 def _cards(session: Session, config: Config, out: Outgoing, inc: Incident, now: datetime) -> list[Delivery]:
     """Route the incident's cards by its grade now: withdraw unsent ones the grade no longer routes, queue one
     per newly routed chat — at once if a card is already out, else with the first card's group_wait."""
-    routed = chats_for(config.alerting, inc.brand, inc.grade)
+    routed = incident_chats(config, inc)
     if not routed:
         log.warning("incident %s (%s): no chat is routed for it", inc.id, inc.grade)
     existing = {d.chat_id: d for d in card_rows(session, inc.id)}
@@ -197,7 +199,7 @@ def gate(session: Session, config: Config, kind: Outbound, chat_id: str | None, 
     if silence is not None:
         silences.hold(session, silence, incident.id, kind.value, now)
         return Verdict(False, HELD, f"held back by silence #{silence.id}")
-    if kind is Outbound.INCIDENT_CARD and chat_id not in chats_for(config.alerting, incident.brand, incident.grade):
+    if kind is Outbound.INCIDENT_CARD and chat_id not in incident_chats(config, incident):
         return Verdict(False, WITHDRAWN, f"not routed for {incident.grade or '未定级'} any more")
     return GO
 

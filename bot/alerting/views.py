@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from bot.alerting.routing import mentions_for
 from bot.cards.incident import IncidentView, ItemLine, TopicLine
 from bot.config import Config
+from bot.customers.routes import manager_of
 from bot.state import State
 from bot.models import Incident, Item, Source
 from bot.oncall import leads, on_call
+from bot.watchlists.entities import entity_label, entity_owner
 
 TOP_ITEMS = 5
 
@@ -52,7 +54,7 @@ def build_incident_view(session: Session, incident: Incident, config: Config, no
     """Everything the incident's card shows, as of `now`."""
     state = State(incident.state)
     mentions = (mentions_for(config.alerting, incident.grade, on_call(config, now), leads(config, now))
-                if state.is_open else ())
+                + entity_owner(config, incident.brand) + manager_of(config, incident) if state.is_open else ())
     return IncidentView(
         incident_id=incident.id, brand=incident.brand, summary=incident.title, grade=incident.grade,
         grade_source=incident.grade_source, reasons=tuple(str(r) for r in incident.reasons or ()), state=state,
@@ -62,5 +64,6 @@ def build_incident_view(session: Session, incident: Incident, config: Config, no
         platforms=tuple(incident.platforms or ()), sources=tuple(incident.sources or ()),
         topics=_topics(incident.topics), first_seen_at=incident.first_seen_at, last_seen_at=incident.last_seen_at,
         top_items=top_items(session, incident.id), playbook=tuple(config.alerting.steps_for(incident.grade)),
-        mentions=mentions, is_drill=incident.is_drill, updated_at=now,
+        mentions=tuple(dict.fromkeys(mentions)), is_drill=incident.is_drill, updated_at=now,
+        entity=entity_label(config, incident.brand),
     )

@@ -13,7 +13,7 @@ from typing import Iterable
 
 import jieba
 
-from bot.analysis.textform import normalise_term
+from bot.analysis.textform import normalise, normalise_term  # noqa: F401 (normalise: for callers of this module)
 
 jieba.setLogLevel(logging.WARNING)
 

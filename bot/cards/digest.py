@@ -1,10 +1,21 @@
 """The daily digest card (JSON 2.0): counts, response times, overdue incidents, top brands and topics, and
 a stacked bar chart of mentions per hour by grade (the card's `chart` component takes a VChart spec)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.cards.review import span
 from bot.cards.text import safe_text
+from bot.config.customers import TIER_LABELS
+
+
+@dataclass(frozen=True)
+class CustomerIncident:
+    incident_id: int
+    title: str
+    grade: str | None
+    tier: str
+    customer: str
+
 
 @dataclass(frozen=True)
 class Overdue:
@@ -28,6 +39,7 @@ class Digest:
     top_brands: list[tuple[str, int]]         # items in 24 h
     top_topics: list[tuple[str, int]]
     volume: list[tuple[str, str, int]]        # (hour "HH:00", grade, items) over the last 24 h
+    customers: list[CustomerIncident] = field(default_factory=list)  # VIP first: listed at the top
 
 
 GRADE_COLOURS = {"重大": "#F54A45", "一般": "#FF8800", "轻微": "#3370FF", "未定级": "#8F959E"}
@@ -53,10 +65,19 @@ def volume_chart(d: Digest) -> dict:
         "title": {"visible": True, "text": "近 24 小时声量（条/小时）"}}}
 
 
+def customer_elements(d: Digest) -> list[dict]:
+    """VIP and important-partner incidents, listed first (customer names stay in the chat)."""
+    if not d.customers:
+        return []
+    lines = [f"#{c.incident_id}【{c.grade or '未定级'}】{TIER_LABELS.get(c.tier, c.tier)} {safe_text(c.customer, 20)}"
+             f" · {safe_text(c.title, 40)}" for c in d.customers[:MAX_OVERDUE]]
+    return [_md(f"**<font color='red'>重要客户相关 {len(d.customers)} 起</font>**"), _text("\n".join(lines))]
+
+
 def render_digest_card(d: Digest) -> dict:
     """Card JSON 2.0 of the daily digest (drills excluded upstream)."""
     counts = ["　".join([f"**{g}**"] + [f"{s} {n}" for s, n in states.items()]) for g, states in d.counts.items()]
-    elements = [_md("**近 24 小时事件**\n" + ("\n".join(counts) or "无")),
+    elements = customer_elements(d) + [_md("**近 24 小时事件**\n" + ("\n".join(counts) or "无")),
                 _md(f"**近 7 天响应**　认领中位 {span(d.ack_median)}（{d.ack_n} 起）"
                     f"　解决中位 {span(d.resolve_median)}（{d.resolve_n} 起）")]
     if d.overdue:

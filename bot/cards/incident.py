@@ -15,8 +15,8 @@ from bot.grades import NAMES
 
 GRADES = NAMES
 HEADER_COLOURS = {"重大": "red", "一般": "orange", "轻微": "blue", None: "grey"}
-PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "other": "其他",
-             "drill": "演练"}
+PLATFORMS = {"news": "新闻", "weibo": "微博", "forum": "论坛", "complaint": "投诉平台", "video": "短视频", "community": "社群",
+             "other": "其他", "drill": "演练"}
 
 
 def platform_label(platform: str) -> str:
@@ -76,6 +76,7 @@ class IncidentView:
     mentions: tuple[str, ...]
     is_drill: bool
     updated_at: datetime
+    entity: str | None = None  # a watched entity's kind (「借款企业」…), None for the lender's own brand
 
 
 def _when(at: datetime | None) -> str:
@@ -169,12 +170,16 @@ def render_incident_card(v: IncidentView) -> dict:
     """Card JSON 2.0 for an incident, showing only the actions valid in its state."""
     grade = v.grade or "待定级"
     title = f"【{grade}】{safe_text(v.brand, NAME_LIMIT)} · 舆情告警"
+    if v.entity:
+        title = f"【{grade}】{safe_text(v.brand, NAME_LIMIT)}（{v.entity}）· 关注对象舆情"
     if v.is_drill:
         title = f"【演练】{title}"
     colour = CLOSED_COLOURS.get(v.state) or HEADER_COLOURS.get(v.grade, "grey")
     elements: list[dict] = []
     if v.is_drill:
         elements.append(_md("**<font color='violet'>演练 · 非真实事件，请按流程演练处置</font>**"))
+    if v.entity:
+        elements.append(_md(f"**关注对象** {safe_text(v.brand, NAME_LIMIT)} · {v.entity}"))
     elements.append(_md(status_line(v)))
     how = "人工定级" if v.grade_source == "manual" else "自动定级"
     elements.append(_md(f"**等级 {grade}**（{how}）· 依据："))

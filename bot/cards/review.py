@@ -5,6 +5,7 @@ Names, titles and notes are untrusted: they go through `safe_text` into plain_te
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.cards.repair import Repair, repair_elements
 from bot.cards.text import safe_text
 from bot.clock import SHANGHAI
 
@@ -75,6 +76,7 @@ class Review:
     notes: list[Note]
     lessons: list[Note]
     generated_at: datetime
+    repair: Repair | None = None  # trust repair after the statement (bot/incidents/repair.py)
 
 
 def _when(at) -> str:
@@ -122,6 +124,8 @@ def render_review_card(r: Review) -> dict:
             lines = [f"· {safe_text(n.author, 20)}：{safe_text(n.text, NOTE_LIMIT)}" for n in notes[:MAX_NOTES]]
             more = f"\n（另有 {len(notes) - MAX_NOTES} 条）" if len(notes) > MAX_NOTES else ""
             elements += [_md(f"**{title}**"), _text("\n".join(lines) + more)]
+    if r.repair is not None:
+        elements += repair_elements(r.repair)
     elements.append(_md(f"<font color='grey'>事件 #{r.incident_id} · 生成于 {_when(r.generated_at)}</font>"))
     return {"schema": "2.0", "config": {"update_multi": True},
             "header": {"title": {"tag": "plain_text", "content": f"【{kind}】#{r.incident_id}"},

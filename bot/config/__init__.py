@@ -60,10 +60,11 @@ def _reason(err: dict) -> str:
         if name in SECRET_KEYS:
             return f"secrets are not read from the file; set {SECRET_KEYS[name]} in the environment"
         return "unknown key"
-    if kind == "union_tag_invalid" or (kind == "literal_error" and err["loc"][-1:] == ("kind",)):
+    source_kind = err["loc"][:1] == ("sources",) and err["loc"][-1:] == ("kind",)
+    if kind == "union_tag_invalid" or (kind == "literal_error" and source_kind):
         value = err["input"].get("kind") if isinstance(err["input"], dict) else err["input"]
         return f"unknown kind {value!r}, use one of {', '.join(SOURCE_KINDS)}"
-    if kind == "union_tag_not_found" or (kind == "missing" and err["loc"][-1:] == ("kind",)):
+    if kind == "union_tag_not_found" or (kind == "missing" and source_kind):
         return f"required: one of {', '.join(SOURCE_KINDS)}"
     if kind == "missing":
         return "required"

@@ -1,13 +1,14 @@
 """Config of the sources the scan jobs read: one model per kind, told apart by `kind`."""
+import re
 from typing import Annotated, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
 from bot.config.base import Strict
 
-Platform = Literal["news", "weibo", "forum", "complaint", "video", "other"]
+Platform = Literal["news", "weibo", "forum", "complaint", "video", "community", "other"]
 
-SOURCE_KINDS = ("rss", "json", "html", "file", "webhook")
+SOURCE_KINDS = ("rss", "json", "html", "file", "webhook", "feishu_chat")
 
 # the item fields a mapping may fill; the values are dotted paths into a record (`user.name`),
 # alternatives separated by `|` (`note_url|aweme_url`), or a template (`https://weibo.com/{user_id}/{bid}`)
@@ -150,7 +151,26 @@ class WebhookSource(_Mapped):
     token_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-SourceSpec = Annotated[Union[RssSource, JsonSource, HtmlSource, FileSource, WebhookSource],
+class FeishuChatSource(_Mapped):
+    """Customer community group chats the bot is a member of: their messages become items (author = the
+    member's open_id), analysed like any post; alerts about them go to the crisis chats, never back here."""
+
+    kind: Literal["feishu_chat"]
+    platform: Platform = "community"
+    chats: list[str] = Field(min_length=1)
+    # message text older than this is deleted by a job (the item row and its analysis stay); null: kept
+    retention_days: int | None = Field(default=30, ge=1)
+
+    @field_validator("chats")
+    @classmethod
+    def _chat_ids(cls, v: list[str]) -> list[str]:
+        for i, chat in enumerate(v):
+            if not re.fullmatch(r"oc_[0-9a-zA-Z_-]+", chat):
+                raise ValueError(f"[{i}] {chat!r} is not a Feishu chat_id (oc_…)")
+        return v
+
+
+SourceSpec = Annotated[Union[RssSource, JsonSource, HtmlSource, FileSource, WebhookSource, FeishuChatSource],
                        Field(discriminator="kind")]
 ScannedSpec = RssSource | JsonSource | HtmlSource | FileSource
 

@@ -49,6 +49,8 @@ class MessageEvent:
     mentions: tuple[Mention, ...] = ()
     root_id: str | None = None
     thread_id: str | None = None
+    content: str = ""  # the message's raw content JSON (rich text, image and file keys …)
+    create_time: str | None = None  # milliseconds since the epoch, as Feishu sends it
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,8 @@ def _message(event_id: str, event: dict) -> MessageEvent:
                         sender_open_id=(sender.get("sender_id") or {}).get("open_id"),
                         sender_type=sender.get("sender_type", "user"), message_type=msg.get("message_type", ""),
                         text=str(text), mentions=mentions, root_id=msg.get("root_id") or None,
-                        thread_id=msg.get("thread_id") or None)
+                        thread_id=msg.get("thread_id") or None, content=str(msg.get("content") or ""),
+                        create_time=msg.get("create_time"))
 
 
 def _card(event_id: str, event: dict) -> CardActionEvent:

@@ -5,7 +5,6 @@ Drills are left out everywhere (`real_only`). `load_digest` reads; the figures a
 """
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
 from zoneinfo import ZoneInfo
@@ -15,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from bot.alerting.kinds import Outbound
 from bot.alerting.pipeline import Outgoing, submit
-from bot.cards.digest import Digest, render_digest_card
+from bot.cards.digest import CustomerIncident, Digest, render_digest_card
 from bot.config import Config
 from bot.config.response import parse_hhmm
 from bot.incidents.drills import real_only
 from bot.incidents.queries import overdue_incidents
 from bot.state import OPEN_STATES, State
 from bot.models import Delivery, Incident, Item
-from bot.grades import SEVERE_FIRST
+from bot.grades import SEVERE_FIRST, Grade
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,8 @@ def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     topics = Counter(t["name"] for *_, ts in rows for t in (ts or []) if isinstance(t, dict) and t.get("name"))
     return Digest(now.astimezone(tz).date().isoformat(), now, counts, _median(acks), len(acks), _median(fixes),
                   len(fixes), late,
-                  Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series)
+                  Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series,
+                  customer_incidents(list(active)))
 
 
 def digest_chat(config: Config) -> str | None:
@@ -92,3 +92,10 @@ def queue_digest(session: Session, config: Config, now: datetime) -> str | None:
     card = render_digest_card(load_digest(session, config, now))
     rows = submit(session, config, Outgoing(Outbound.DIGEST, chats=(chat,), card=card, key=(day,)), now)
     return key if rows else None
+
+
+def customer_incidents(active: list[Incident]) -> list[CustomerIncident]:
+    """The incidents touching a VIP or an important partner, VIP first, then by grade."""
+    ranked = [i for i in active if i.customer_tier in ("vip", "important_partner")]
+    ranked.sort(key=lambda i: (i.customer_tier != "vip", -(Grade(i.grade).rank if i.grade else 0), i.id))
+    return [CustomerIncident(i.id, i.title, i.grade, i.customer_tier or "", i.customer or "") for i in ranked]

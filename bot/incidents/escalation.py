@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.alerting.kinds import Outbound
 from bot.alerting.pipeline import Outgoing, card_chats, muting, submit
-from bot.alerting.routing import chats_for
+from bot.alerting.routing import incident_chats
 from bot.config import Config
 from bot.grades import Grade
+from bot.incidents.once import fire_once
 from bot.incidents.deadlines import Kind, Step, deadlines_for, due_escalations, load_snapshot, policy_of
 from bot.models import Escalation, Incident, IncidentEvent
 from bot.oncall import current
@@ -44,11 +44,7 @@ def escalate_incident(session: Session, config: Config, incident_id: int, now: d
 
 def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: datetime) -> bool:
     """Record one step, its timeline row and its thread replies; False if it had been fired already."""
-    try:
-        with session.begin_nested():
-            session.add(Escalation(incident_id=inc.id, step=step.key, fired_at=now))
-            session.flush()
-    except IntegrityError:
+    if not fire_once(session, inc.id, step.key, now):
         return False  # another worker fired it: its transaction holds the timeline row and the replies
     silence = muting(session, inc, now)  # a silenced step is fired (so it never fires late) but not sent
     session.add(IncidentEvent(incident_id=inc.id, at=now, kind="escalated", via="system",
@@ -57,7 +53,7 @@ def fire_step(session: Session, config: Config, inc: Incident, step: Step, now: 
                                       "targets": list(step.targets), "held_by": silence.id if silence else None}))
     chats = tuple(card_chats(session, inc.id))
     standalone = not chats  # no card to reply under: a message of its own in the routed chats
-    out = Outgoing(Outbound.ESCALATION, inc, chats=chats or chats_for(config.alerting, inc.brand, inc.grade),
+    out = Outgoing(Outbound.ESCALATION, inc, chats=chats or incident_chats(config, inc),
                    text=step.text, mentions=step.targets, key=(step.key,), meta={"standalone": standalone})
     rows = submit(session, config, out, now)
     how = urgent_for(config, inc, step)

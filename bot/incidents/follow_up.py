@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.alerting import queries
@@ -28,7 +27,8 @@ from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.alerting.pipeline import Outgoing, submit
 from bot.config import Config
 from bot.incidents.actions import IncidentActions
-from bot.models import Escalation, Incident, IncidentEvent, Item, Source
+from bot.incidents.once import fire_once
+from bot.models import Incident, IncidentEvent, Item, Source
 from bot.state import State
 
 log = logging.getLogger(__name__)
@@ -134,12 +134,7 @@ def _resurgence(session: Session, config: Config, actions: IncidentActions, inc:
     count = sum(s.at > window_start for s in _related(session, inc))
     if count < cfg.resurgence_items:
         return 0
-    try:
-        with session.begin_nested():
-            session.add(Escalation(incident_id=inc.id, step=f"resurgence@{int(resolved_at.timestamp())}",
-                                   fired_at=now))
-            session.flush()
-    except IntegrityError:
+    if not fire_once(session, inc.id, f"resurgence@{int(resolved_at.timestamp())}", now):
         return 0  # this resolution's resurgence was handled already
     detail = {"items": count, "window_hours": cfg.resurgence_window_hours,
               "resolved_at": resolved_at.isoformat()}

@@ -12,17 +12,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.alerting.kinds import Outbound
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
+from bot.alerting.pipeline import Outgoing, submit
 from bot.analysis.clustering import ClusterItem, assign
 from bot.analysis.grading import authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config
+from bot.customers.tiers import bump, customer_of_post, mark
 from bot.grades import Grade
 from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import DbIncidentStore, store_signature
 from bot.models import Delivery, Incident, IncidentEvent, Item
 from bot.training import deployed_model, latest_model_id
+from bot.watchlists.entities import names_company, names_to_match
+from bot.watchlists.topics import with_company_topics
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,7 @@ def analyzer_for(config: Config, session: Session | None = None) -> Analyzer:
         entry = _analyzers.get(id(config))
         if entry is None or entry[0] is not config or entry[1] != model_id:
             model = deployed_model(session)[1] if session is not None and model_id is not None else None
-            entry = (config, model_id, Analyzer.from_config(config.brands, config.analysis, model))
+            entry = (config, model_id, Analyzer.from_config(names_to_match(config), config.analysis, model))
             _analyzers[id(config)] = entry
         return entry[2]
 
@@ -77,6 +82,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                        metrics=Metrics(row.views, row.reposts, row.comments, row.likes),
                        target=row.target or "", author=row.author or "")
         a = analyzer.analyze(doc)
+        if names_company(config, a):
+            a = with_company_topics(analyzer, doc, a)
         _record_analysis(row, a, authority)
         if not a.relevant:
             continue
@@ -91,6 +98,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         if placement.duplicate_of is not None:
             row.duplicate_of_id = int(placement.duplicate_of)
         incident = session.get_one(Incident, incident_id)
+        customer = customer_of_post(config, row.author, f"{row.title}\n{row.text}")
+        newly_marked = customer is not None and mark(incident, customer)
         is_new = incident_id in store.opened
         store.opened.discard(incident_id)
         if is_new:
@@ -99,6 +108,9 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
                                       text=f"{source_name} 发现「{brand}」相关内容：{placement.reason}",
                                       detail={"item_id": row.id}))
         result.alerts += _regrade(session, config, store, incident, a, is_new, now)
+        if newly_marked and not is_new and _alerted(session, incident.id):
+            # the customer's tier may name a chat the incident's card is not in yet, whatever its grade
+            submit(session, config, Outgoing(Outbound.INCIDENT_CARD, incident), now)
         if is_new:
             # the response policy in force when it opened holds for its whole life, whatever the config says later
             incident.policy = {**(incident.policy or {}), **snapshot_policy(config, incident.grade)}
@@ -109,7 +121,7 @@ def _regrade(session: Session, config: Config, store: DbIncidentStore, incident:
              is_new: bool, now: datetime) -> int:
     """Refresh the incident's figures and automatic grade; queue what the chats should see. Returns alerts opened."""
     stats = store.stats(incident.id, now)
-    decision = grade_incident(stats, config.analysis.grading)
+    decision = bump(config, incident, stats.negative_count, grade_incident(stats, config.analysis.grading))
     before = Grade(incident.grade) if incident.grade else None
     after = before if incident.grade_source == "manual" else raise_only(before, decision.grade)
     incident.grade = after.value if after else None

@@ -5,7 +5,7 @@ Markdown a lead files after the event. Lessons are notes tagged `#教训` or sta
 """
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from bot.alerting.queries import first_card_sent_at
 from bot.config import Config
 from bot.state import State
 from bot.incidents.deadlines import IncidentSnapshot, Policy, deadlines_for, graded_at, policy_of
+from bot.incidents.repair import load_repair, repair_md
 from bot.models import Incident, IncidentEvent, Item, Source
 
 LESSON = re.compile(r"^\s*(#教训|＃教训|教训[:：])\s*")
@@ -101,8 +102,9 @@ def load_review(session: Session, config: Config, incident_id: int, now: datetim
                                   Item.sentiment, Item.fetched_at).join(Source, Source.id == Item.source_id)
                            .where(Item.incident_id == incident_id)).all()
     alerted = first_card_sent_at(session, incident_id)
-    return build_review(inc, events, [ItemRow(*r) for r in rows], alerted, policy_of(inc.policy, config),
-                        config.team.name_of, now)
+    review = build_review(inc, events, [ItemRow(*r) for r in rows], alerted, policy_of(inc.policy, config),
+                          config.team.name_of, now)
+    return replace(review, repair=load_repair(session, config.repair, inc, now))
 
 
 def _when(at: datetime | None) -> str:
@@ -130,6 +132,8 @@ def render_review_md(r: Review) -> str:
     for title, notes in (("备注", r.notes), ("经验教训", r.lessons)):
         out += ["", f"## {title}", ""]
         out += [f"- {_when(n.at)} {safe_text(n.author, 30)}：{safe_text(n.text, 1000)}" for n in notes] or ["- （无）"]
+    if r.repair is not None:
+        out += ["", *repair_md(r.repair)]
     out += ["", f"_生成于 {_when(r.generated_at)}_", ""]
     return "\n".join(out)
 

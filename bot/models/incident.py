@@ -30,6 +30,9 @@ class Incident(Base):
     topics: Mapped[list] = mapped_column(JSON, default=list)
     sentiment: Mapped[float | None]
     is_drill: Mapped[bool] = mapped_column(default=False)
+    # the highest-tier customer a post of it is by or about (config `customers`), shown in the chats only
+    customer: Mapped[str | None] = mapped_column(String(100))
+    customer_tier: Mapped[str | None] = mapped_column(String(20))
     policy: Mapped[dict] = mapped_column(JSON, default=dict)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]

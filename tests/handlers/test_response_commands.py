@@ -113,7 +113,7 @@ def test_drill_is_for_leads_and_takes_the_normal_path(chat, rt, clock):
 def test_help_lists_the_new_commands(chat):
     text = say(chat, "/help").text
     for usage in ("/oncall（值班）", "/assess ID [结论]（研判）", "/statement ID [文本或链接]（声明）",
-                  "/report ID（复盘）", "/drill 重大|一般|轻微（演练）"):
+                  "/report ID（复盘）", "/drill 重大|一般|轻微|违约 [企业]|VIP [客户]（演练）"):
         assert usage in text
 
 
