@@ -21,7 +21,7 @@ class RawEntry:
     title: str | None = None
     content: str | None = None
     author: str | None = None
-    published: str | datetime | None = None
+    published: str | int | float | datetime | None = None  # numbers are epoch timestamps (parse_time)
     metrics: dict = field(default_factory=dict)
     target: str | None = None
 

@@ -20,7 +20,7 @@ def source_row(session: Session, name: str, kind: str, platform: str, now: datet
                 session.add(row)
                 session.flush()
         except IntegrityError:
-            row = session.scalar(select(Source).where(Source.name == name))
+            row = session.scalars(select(Source).where(Source.name == name)).one()
     return row
 
 
