@@ -53,3 +53,45 @@ def finnsp(root: Path, split: str) -> list[FinnspRow]:
 def finfe(root: Path, split: str) -> list[tuple[str, int]]:
     """(text, label) of finfe-bbt: 0 negative, 1 neutral, 2 positive."""
     return [(t, int(y)) for t, y in json.loads((root / "finfe-bbt" / f"{split}_list.json").read_text(encoding="utf-8"))]
+
+
+@dataclass(frozen=True)
+class Review:
+    text: str
+    negative: bool
+    origin: str  # file (and category) it came from
+
+
+REVIEW_FILES = ("online_shopping_10_cats.zip", "waimai_10k.csv", "ChnSentiCorp_htl_all.csv")
+# which part of reviews-sophonplus a review belongs to, fixed by a hash of its text (so duplicates stay together):
+# 2 tenths held out (read once, for the README), 1 tenth dev (choosing the weight), the rest train
+REVIEW_PARTS = {0: "heldout", 1: "heldout", 2: "dev"}
+
+
+def review_part(text: str) -> str:
+    import hashlib
+
+    return REVIEW_PARTS.get(hashlib.sha1(text.encode("utf-8")).digest()[0] % 10, "train")
+
+
+def reviews(root: Path, part: str) -> list[Review]:
+    """train, dev or heldout reviews of reviews-sophonplus (labels: 1 positive, 0 negative)."""
+    import csv
+    import io
+    import zipfile
+
+    out = []
+    for name in REVIEW_FILES:
+        path = root / "reviews-sophonplus" / name
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(path) as z:
+                raw = z.read(z.namelist()[0]).decode("utf-8-sig")
+        else:
+            raw = path.read_text(encoding="utf-8-sig")
+        for rec in csv.DictReader(io.StringIO(raw)):
+            text = (rec.get("review") or "").strip().lstrip("\ufeff")
+            if not text or rec.get("label") not in ("0", "1") or review_part(text) != part:
+                continue
+            origin = f"{name}:{rec['cat']}" if rec.get("cat") else name
+            out.append(Review(text, rec["label"] == "0", origin))
+    return out

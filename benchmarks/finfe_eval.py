@@ -12,7 +12,8 @@ from datasets import data_dir, finfe
 from finnsp_eval import binary
 
 from bot.analysis.pipeline import Analyzer, Document
-from bot.analysis.segment import normalise, read_word_list
+from bot.analysis.segment import read_word_list
+from bot.analysis.textform import normalise
 from bot.config.analysis import AnalysisConfig
 
 
@@ -29,7 +30,7 @@ def main() -> None:
     from snownlp import SnowNLP
     snow = [SnowNLP(t).sentiments for t, _ in rows]
     words = [normalise(w) for w in read_word_list("risk_words.txt")]
-    lex = [any(w in normalise(t) for w in words) for t, _ in rows]
+    lex = [any(w in n for w in words) for n in (normalise(t) for t, _ in rows)]
     analyzer = Analyzer.from_config([], AnalysisConfig())
     ours = [analyzer.analyze(Document(id=str(i), title="", text=t)) for i, (t, _) in enumerate(rows)]
 

@@ -13,7 +13,8 @@ import time
 from datasets import data_dir, finnsp
 
 from bot.analysis.pipeline import Analyzer
-from bot.analysis.segment import normalise, read_word_list
+from bot.analysis.segment import read_word_list
+from bot.analysis.textform import normalise
 from bot.analysis.sentiment import BayesTable
 from bot.config.analysis import AnalysisConfig
 
@@ -53,10 +54,10 @@ def main() -> None:
     snow = [SnowNLP(t).sentiments < 0.5 for t in texts]
     print(row("snownlp out of the box (< 0.5)", binary(snow, gold), time.perf_counter() - t0))
 
-    words = [normalise(w) for w in read_word_list("risk_words.txt")]
+    words = [normalise(w) for w in read_word_list("risk_words.txt") + read_word_list("complaint_words.txt")]
     t0 = time.perf_counter()
-    lex = [any(w in normalise(t) for w in words) for t in texts]
-    print(row(f"plain risk lexicon ({len(words)} words, any hit)", binary(lex, gold), time.perf_counter() - t0))
+    lex = [any(w in n for w in words) for n in (normalise(t) for t in texts)]
+    print(row(f"plain risk + complaint lexicon ({len(words)} words, any hit)", binary(lex, gold), time.perf_counter() - t0))
 
     analyzer = Analyzer.from_config([], AnalysisConfig())
     review_model = BayesTable.from_snownlp()

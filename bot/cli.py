@@ -353,6 +353,47 @@ def import_(config_path: str, file: Path, source_name: str) -> None:
     click.echo(f"{file}: {r.fetched} read, {r.new} new, {r.matched} matching, {r.skipped} skipped", err=True)
 
 
+@main.group("brands")
+def brands() -> None:
+    """The monitored brands."""
+
+
+@brands.command("test")
+@_config_option
+@click.argument("text")
+@click.option("--platform", default="other", show_default=True, help="Read TEXT as from this platform (e.g. complaint).")
+@click.option("--target", default="", help="A complaint record's 投诉对象 field.")
+def brands_test(config_path: str, text: str, platform: str, target: str) -> None:
+    """Show which brand TEXT names, where and why (or why not), and how the analysis reads it."""
+    from bot.analysis.explain import explain_text
+    from bot.analysis.pipeline import Analyzer
+
+    config = _load(config_path).config
+    for line in explain_text(Analyzer.from_config(config.brands, config.analysis), text, platform, target):
+        click.echo(line)
+
+
+@main.command("train")
+@_config_option
+def train(config_path: str) -> None:
+    """Retrain the sentiment model from the shipped data plus the team's /fp and /miss labels; report before and
+    after on a held-out fifth of the labels; store it in the database (every replica then uses it)."""
+    from bot.training import TrainingError, train as fit
+
+    rt = _runtime(_load(config_path))
+    try:
+        with rt.sessions() as session, session.begin():
+            r = fit(session, rt.config, rt.clock.now())
+    except TrainingError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"{r.labels} labels: trained on {r.trained_on}, measured on {r.held_out} held out")
+    click.echo("| held-out labels | precision | recall | F1 | accuracy |\n| --- | --- | --- | --- | --- |")
+    for name, s in (("before (model in use)", r.before), ("after (shipped + labels)", r.after)):
+        click.echo(f"| {name} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | {s.accuracy:.3f} |")
+    click.echo(f"stored as model #{r.model_id}, refitted on all {r.labels} labels; the bot uses it from its next scan")
+
+
 @main.command("analyze")
 @_config_option
 def analyze(config_path: str) -> None:

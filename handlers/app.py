@@ -5,8 +5,8 @@ from bot.alerting.notify import on_incident_change
 from bot.incidents.actions import IncidentActions, Notify
 from bot.runtime import Runtime
 from bot.wakeup import SIGNALS, Signals
-from handlers import (drill_commands, help, incident_commands, repair_commands, risk_commands, silence_commands,
-                      status_commands)
+from handlers import (drill_commands, feedback_commands, help, incident_commands, repair_commands, risk_commands,
+                      silence_commands, status_commands)
 from handlers.card_actions import CardActions, RenderCard
 from handlers.community import CommunityIntake
 from handlers.dispatch import Dispatcher
@@ -28,6 +28,7 @@ def build_registry(actions: IncidentActions) -> Registry:
     risk_commands.register(registry, actions.config)
     repair_commands.register(registry)
     silence_commands.register(registry, actions.team, actions.config)
+    feedback_commands.register(registry)
     help.register(registry)
     return registry
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import metrics
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
-from bot.incidents.intake import NewItem, accept_items, analyse, analysis_columns, authority
+from bot.incidents.intake import NewItem, accept_items, analyse, analyzer_for, analysis_columns, authority
 from bot.items.normalise import NormalisedItem, RawEntry, UnusableEntry, normalise, url_key
 from bot.items.records import entry_from_record
 from bot.items.store import insert_items, item_values, source_row, unstored
@@ -77,9 +77,10 @@ def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, ch
     index = {id(item): n for n, item in chunk}
     started = time.perf_counter()
     fresh, analyses = [], []
+    analyzer = analyzer_for(rt.config, session)  # the deployment's newest model (yuqing train), once a chunk
     for item in unstored(session, row, [item for _, item in chunk]):
         try:
-            analyses.append(analyse(rt.config, spec.name, item))
+            analyses.append(analyse(rt.config, spec.name, item, analyzer))
         except Exception as exc:  # a text the analysis chokes on is rejected alone, the batch goes on
             log.exception("source %s: item %r cannot be analysed", spec.name, item.external_id)
             _reject(spec, report, index[id(item)], f"cannot be analysed: {type(exc).__name__}: {exc}")

@@ -113,6 +113,7 @@ class _Incident:
     ref: IncidentRef
     tally: IncidentTally
     items: list[ClusterItem] = field(default_factory=list)
+    first_seen: datetime | None = None  # kept as items arrive: the lookup below runs for every new item
 
 
 class MemoryIncidentStore:
@@ -128,7 +129,7 @@ class MemoryIncidentStore:
     def open_incidents(self, brand: str, since: datetime, until: datetime) -> list[IncidentRef]:
         found = [self._incidents[i] for i in self._by_brand.get(brand, ())]
         refs = [inc.ref for inc in found if inc.ref.last_seen >= since
-                and min(it.published_at for it in inc.items) <= until]
+                and inc.first_seen is not None and inc.first_seen <= until]
         return sorted(refs, key=lambda r: r.last_seen, reverse=True)
 
     def band_matches(self, brand: str, bands_: tuple[int, ...], since: datetime,
@@ -146,6 +147,7 @@ class MemoryIncidentStore:
     def add_item(self, incident_id: int, item: ClusterItem) -> None:
         inc = self._incidents[incident_id]
         inc.items.append(item)
+        inc.first_seen = item.published_at if inc.first_seen is None else min(inc.first_seen, item.published_at)
         inc.tally.add(item.graded)
         inc.ref = IncidentRef(inc.ref.id, inc.ref.brand, inc.ref.event_key, max(inc.ref.last_seen, item.published_at))
         self._index.setdefault(item.brand, BandedIndex(max_distance=3)).add(item.id, item.simhash)

@@ -2,11 +2,17 @@
 
 heat = Σ authority × (1 + log10(1 + engagement)) over the negative items + velocity_weight × velocity.
 The grade is the highest of: the heat threshold reached, and each escalation trigger that fires (regulator
-named, state media reporting, spread over `min_platforms` platforms, a velocity spike). Reasons are always given.
+named, state media reporting, spread over `min_platforms` platforms, a velocity spike, a complaint pattern). A
+regulator or state-media trigger fires only on items negative about the brand (a how-to page naming 银保监会, or
+the company's fix reported by 新华社, lifts nothing). A complaint pattern is `complaint_pattern.min_authors`
+distinct authors posting negative items about the incident's brand and practice within `window_hours`: the heat
+model gives little weight to low-engagement complaints, but six customers with the same fee complaint in ten
+hours are a pattern. Reasons are always given.
 Automatic grades only rise: `raise_only(current, proposed)`.
 """
 import bisect
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable
@@ -24,8 +30,9 @@ class IncidentItem:
     platform: str
     authority: float
     engagement: int
-    negative: bool
+    negative: bool  # about the incident's brand
     regulators: tuple[str, ...] = ()
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class IncidentStats:
     regulators: tuple[str, ...]
     state_media: tuple[str, ...]
     recent_count: int  # items within spike_window_hours before now
+    pattern_authors: int = 0  # most distinct authors of negative items within complaint_pattern.window_hours
 
     @property
     def span_hours(self) -> float:
@@ -78,6 +86,7 @@ class IncidentTally:
         self.platforms: set[str] = set()
         self.regulators: dict[str, None] = {}
         self.state_media: dict[str, None] = {}
+        self._authored: list[tuple[datetime, str]] = []  # negative items with an author, by time
 
     @classmethod
     def of(cls, items: Iterable[IncidentItem], config: GradingConfig) -> "IncidentTally":
@@ -95,11 +104,28 @@ class IncidentTally:
             self.weighted_reach += it.authority * (1 + math.log10(1 + it.engagement))
         if it.source:
             self.sources.add(it.source)
-            if it.authority >= self._config.authority["state_media"]:
+            if it.negative and it.authority >= self._config.authority["state_media"]:
                 self.state_media[it.source] = None
         if it.platform:
             self.platforms.add(it.platform)
-        self.regulators.update(dict.fromkeys(it.regulators))
+        if it.negative:
+            self.regulators.update(dict.fromkeys(it.regulators))
+            if it.author:
+                bisect.insort(self._authored, (it.published_at, it.author))
+
+    def _pattern_authors(self) -> int:
+        window = timedelta(hours=self._config.complaint_pattern.window_hours)
+        best, lo, inside = 0, 0, Counter[str]()
+        for t, author in self._authored:
+            inside[author] += 1
+            while t - self._authored[lo][0] > window:
+                gone = self._authored[lo][1]
+                inside[gone] -= 1
+                if not inside[gone]:
+                    del inside[gone]
+                lo += 1
+            best = max(best, len(inside))
+        return best
 
     def stats(self, now: datetime) -> IncidentStats:
         if not self._times:
@@ -111,6 +137,7 @@ class IncidentTally:
             weighted_reach=self.weighted_reach, sources=frozenset(self.sources), platforms=frozenset(self.platforms),
             regulators=tuple(self.regulators), state_media=tuple(self.state_media),
             recent_count=len(self._times) - bisect.bisect_left(self._times, since),
+            pattern_authors=self._pattern_authors(),
         )
 
 
@@ -156,6 +183,9 @@ def grade_incident(stats: IncidentStats, config: GradingConfig) -> GradeDecision
     if _spike(stats, config):
         fired.append((triggers.velocity_spike,
                       f"传播加速：近 {config.spike_window_hours:g} 小时 {stats.recent_count} 条"))
+    pattern = config.complaint_pattern
+    if pattern.min_authors and stats.pattern_authors >= pattern.min_authors:
+        fired.append((pattern.grade, f"投诉模式：{pattern.window_hours:g} 小时内 {stats.pattern_authors} 位用户反映同类问题"))
     for level, text in fired:
         grade = raise_only(grade, Grade(level))
         reasons.append(text)

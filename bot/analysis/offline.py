@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from bot.analysis.clustering import ClusterItem, MemoryIncidentStore, assign
-from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
+from bot.analysis.grading import authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.grades import Grade
 
@@ -70,6 +70,8 @@ def parse_item(line: str, authority: Any) -> Document:
         published_at=_time(obj.get("published_at")),
         metrics=Metrics(**{k: metrics.get(k, 0) for k in _METRICS}),
         brands=tuple(brands) if brands is not None else None,
+        target=_text(obj, "target"),
+        author=_text(obj, "author"),
     )
 
 
@@ -110,11 +112,7 @@ class OfflineRun:
         return out
 
     def _cluster_item(self, doc: Document, a: Analysis) -> ClusterItem:
-        brand = next((b.name for b in a.brands if b.negative), a.brands[0].name)
-        graded = IncidentItem(
-            published_at=self.now, source=doc.source, platform=doc.platform, authority=doc.authority,
-            engagement=doc.metrics.engagement, negative=a.negative, regulators=a.regulators)
-        return ClusterItem(doc.id, brand, a.event_key, a.simhash, graded)
+        return ClusterItem(doc.id, a.lead_brand, a.event_key, a.simhash, a.incident_item(doc, self.now))
 
 
 def analyze_stream(loaded_config: Any, infile: IO[str], outfile: IO[str], errfile: IO[str] | None = None) -> int:

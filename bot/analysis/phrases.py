@@ -8,7 +8,7 @@ from typing import Iterable
 
 import ahocorasick
 
-from bot.analysis.segment import normalise
+from bot.analysis.textform import normalise_term as normalise
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from bot.analysis.phrases import PhraseMatcher
 from bot.analysis.rulesyntax import And, Near, Node, Not, Or, Term, parse_rule, terms_of
-from bot.analysis.segment import normalise
+from bot.analysis.textform import normalise_term as normalise
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _holds(node: Node, hits: dict[str, list[tuple[int, int]]]) -> bool:
     if isinstance(node, Term):
         return node.text in hits
     if isinstance(node, Near):
-        a, b = hits.get(node.left.text), hits.get(node.right.text)
+        a, b = hits.get(node.left.text, []), hits.get(node.right.text, [])
         return bool(a and b) and _near(a, b, node.distance)
     if isinstance(node, Not):
         return not _holds(node.child, hits)

@@ -1,26 +1,23 @@
 """Text normalisation and word segmentation: one jieba tokenizer with the finance dictionary and brand names.
 
-Every matcher in the analysis works on the same normalised text (`normalise`: NFKC, lower case), so character
-offsets from the Aho-Corasick matchers and from the token list line up. A `Segmenter` is expensive to build
+Every matcher in the analysis works on the same normalised text (`textform.normalise`: NFKC, lower case,
+simplified characters, no injected separators), so character offsets from the Aho-Corasick matchers and from the
+token list line up. A `Segmenter` is expensive to build
 (jieba loads its dictionary); `get_segmenter` keeps one per set of extra words for the life of the process.
 """
 import logging
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Iterable
+
+from bot.analysis.textform import normalise, normalise_term  # noqa: F401 (normalise: for callers of this module)
 
 DATA_DIR = resources.files("bot.analysis") / "data"
 # a user word must win over jieba's own splits of it, but not so heavily that it swallows its neighbours
 _USER_WORD_FREQ = 2000
 # clause boundaries: negation and brand context never reach across these
 CLAUSE_BREAKS = frozenset("，。！？；：,.!?;:\n\r、…")
-
-
-def normalise(text: str) -> str:
-    """NFKC (full-width → half-width) and lower case; the one form every matcher sees."""
-    return unicodedata.normalize("NFKC", text).lower()
 
 
 def read_word_list(name: str) -> list[str]:
@@ -58,9 +55,9 @@ class Segmenter:
         self._tk = jieba.Tokenizer()
         self._tk.initialize()
         for word in read_word_list("finance_dict.txt"):
-            self._tk.add_word(normalise(word), _USER_WORD_FREQ)
+            self._tk.add_word(normalise_term(word), _USER_WORD_FREQ)
         for word in extra_words:
-            word = normalise(word).strip()
+            word = normalise_term(word).strip()
             # jieba cannot hold words with spaces; such names still match through the brand matcher
             if word and " " not in word:
                 self._tk.add_word(word, _USER_WORD_FREQ)

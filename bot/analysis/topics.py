@@ -12,7 +12,8 @@ import yaml
 
 from bot.analysis.negation import is_negated
 from bot.analysis.phrases import PhraseMatcher
-from bot.analysis.segment import DATA_DIR, Tokens, normalise
+from bot.analysis.segment import DATA_DIR, Tokens
+from bot.analysis.textform import normalise_term as normalise
 
 
 def default_topics() -> dict[str, list[str]]:

@@ -48,9 +48,16 @@ class SentimentConfig(Strict):
     """When an item counts as negative, and how far a brand may sit from the risk words about it."""
 
     threshold: float = Field(default=0.6, gt=0, lt=1)
-    # with no un-negated risk word the model must be surer (「没有乱收费，没有催收」 stays non-negative)
-    threshold_without_risk_words: float = Field(default=0.8, gt=0, le=1)
+    # with no un-negated risk word the model may be asked to be surer; 0.6 since the model learned everyday
+    # complaint language (reviews dev F1 0.845 vs 0.540 at 0.8, finance train CV equal; docs/analysis.md)
+    threshold_without_risk_words: float = Field(default=0.6, gt=0, le=1)
+    # risk words that occur only negated or in excused passages (「没有乱收费」, 「若遇暴力催收可举报」): surer still
+    threshold_negated_risk: float = Field(default=0.8, gt=0, le=1)
     brand_context_chars: int = Field(default=100, ge=0)
+    # an item from a `platform: complaint` source is a complaint about its target unless it praises it
+    complaint_platform_prior: bool = True
+    # `yuqing train`: each team label (/fp, /miss) counts as this many training texts
+    label_weight: float = Field(default=10.0, gt=0)
     extra_risk_words: list[str] = []
 
 
@@ -77,6 +84,21 @@ class TriggerGrades(Strict):
         return self
 
 
+class ComplaintPattern(Strict):
+    """Several distinct customers complaining about the same practice of one brand: a pattern, not one complaint."""
+
+    min_authors: int = Field(default=5, ge=0)  # 0 switches the trigger off
+    window_hours: float = Field(default=12.0, gt=0)
+    grade: str = "一般"
+
+    @field_validator("grade")
+    @classmethod
+    def _known_grade(cls, v: str) -> str:
+        if v not in GRADE_NAMES:
+            raise ValueError(f"unknown grade {v!r}, use one of {', '.join(GRADE_NAMES)}")
+        return v
+
+
 class GradingConfig(Strict):
     """Heat (authority × engagement + velocity), grade thresholds on heat, and escalation triggers."""
 
@@ -87,6 +109,7 @@ class GradingConfig(Strict):
     thresholds: dict[str, float] = {"轻微": 3.0, "一般": 30.0, "重大": 100.0}
     velocity_weight: float = Field(default=2.0, ge=0)
     triggers: TriggerGrades = TriggerGrades()
+    complaint_pattern: ComplaintPattern = ComplaintPattern()
     regulator_words: list[str] = [
         "金融监管总局", "国家金融监督管理总局", "银保监会", "银保监", "银监会", "证监会", "人民银行", "央行",
         "12378", "互金协会", "金融办", "地方金融监督管理局", "网信办",
@@ -133,6 +156,8 @@ class AnalysisConfig(Strict):
 
     rules: list[RuleSpec] = []
     topics: dict[str, list[str]] = {}
+    # longer organisation names a brand name must not be matched inside, besides the shipped list
+    organisations: list[str] = []
     sentiment: SentimentConfig = SentimentConfig()
     clustering: ClusteringConfig = ClusteringConfig()
     grading: GradingConfig = GradingConfig()

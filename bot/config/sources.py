@@ -12,7 +12,9 @@ SOURCE_KINDS = ("rss", "json", "html", "file", "webhook", "feishu_chat")
 
 # the item fields a mapping may fill; the values are dotted paths into a record (`user.name`),
 # alternatives separated by `|` (`note_url|aweme_url`), or a template (`https://weibo.com/{user_id}/{bid}`)
-ITEM_FIELDS = ("id", "title", "content", "url", "author", "published", "views", "reposts", "comments", "likes")
+# `target`: who a complaint record is about (a complaint platform's 投诉对象); it names the brand
+ITEM_FIELDS = ("id", "title", "content", "url", "author", "published", "views", "reposts", "comments", "likes",
+               "target")
 DEFAULT_FIELDS = {**{name: name for name in ITEM_FIELDS}, "id": "id|external_id", "content": "content|text",
                   "url": "url|link", "published": "published|published_at|created_at"}
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.config import Config
 from bot.grades import Grade
+from bot.labels import label_false_positive
 from bot.state import Action, InvalidTransition, State, refusal, transition
 from bot.models import Incident, IncidentEvent
 
@@ -96,10 +97,13 @@ class IncidentActions:
                            lambda inc: f"#{inc.id} 已由 {actor.name} 标记为已解决")
 
     def mark_fp(self, session: Session, incident_id: int, actor: Actor, now: datetime, reason: str = "") -> Outcome:
-        """Close as a false positive; the timeline row keeps what the analysis matched, as feedback."""
-        return self._close(session, incident_id, Action.MARK_FP, actor, now, reason,
-                           f"标记为误报{'：' + reason if reason else ''}",
-                           lambda inc: f"#{inc.id} 已由 {actor.name} 标记为误报，已记录反馈")
+        """Close as a false positive; the timeline row keeps what the analysis matched, and the incident's negative
+        items become "not negative" examples for `yuqing train`."""
+        outcome = self._close(session, incident_id, Action.MARK_FP, actor, now, reason,
+                              f"标记为误报{'：' + reason if reason else ''}",
+                              lambda inc: f"#{inc.id} 已由 {actor.name} 标记为误报，已记录反馈")
+        label_false_positive(session, incident_id, actor.open_id or actor.name, now)
+        return outcome
 
     @staticmethod
     def _reopening(now: datetime) -> Callable[[Incident], None]:

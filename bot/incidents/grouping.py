@@ -249,12 +249,16 @@ class BatchIncidentStore:
     def _items(self, incident_ids: list[int]) -> Iterable[tuple[int, IncidentItem]]:
         rows = self.session.execute(
             select(Item.incident_id, seen_at(), Source.name, Item.platform, Item.authority, Item.reposts,
-                   Item.comments, Item.likes, Item.views, Item.negative, Item.regulators)
-            .join(Source, Source.id == Item.source_id).where(Item.incident_id.in_(incident_ids)))
-        for inc, seen, source, platform, authority, reposts, comments, likes, views, negative, regulators in rows:
+                   Item.comments, Item.likes, Item.views, Item.negative, Item.regulators, Item.brands, Item.author,
+                   Incident.brand)
+            .join(Source, Source.id == Item.source_id).join(Incident, Incident.id == Item.incident_id)
+            .where(Item.incident_id.in_(incident_ids)))
+        for (inc, seen, source, platform, authority, reposts, comments, likes, views, negative, regulators, brands,
+             author, brand) in rows:
             yield inc, IncidentItem(published_at=seen, source=source, platform=platform, authority=authority,
-                                    engagement=reposts + comments + likes + views // 100, negative=negative,
-                                    regulators=tuple(regulators or ()))
+                                    engagement=reposts + comments + likes + views // 100,
+                                    negative=_negative_about(brands, negative, brand),
+                                    regulators=tuple(regulators or ()), author=author)
 
     def items(self, incident_id: int) -> list[IncidentItem]:
         return [item for _, item in self._items([incident_id])]
@@ -286,6 +290,7 @@ class StoredTally(IncidentTally):
         tally.state_media = dict.fromkeys(stored.get("state_media", ()))
         tally.engagement = inc.engagement
         tally.sources, tally.platforms = set(inc.sources or ()), set(inc.platforms or ())
+        tally._authored = sorted((datetime.fromisoformat(at), who) for at, who in stored.get("authored", ()))
         return tally
 
     def stats(self, now: datetime) -> IncidentStats:
@@ -296,16 +301,28 @@ class StoredTally(IncidentTally):
             first_seen=min([self._first, *new[:1]]), last_seen=max([self._last, *new[-1:]]),
             engagement=self.engagement, weighted_reach=self.weighted_reach, sources=frozenset(self.sources),
             platforms=frozenset(self.platforms), regulators=tuple(self.regulators),
-            state_media=tuple(self.state_media), recent_count=self._recent + len(new) - bisect_left(new, since))
+            state_media=tuple(self.state_media), recent_count=self._recent + len(new) - bisect_left(new, since),
+            pattern_authors=self._pattern_authors())
 
 
-def stored_sums(tally: IncidentTally) -> dict[str, Any]:
-    """What `incidents.tally` keeps of a tally (the rest has columns of its own)."""
+def stored_sums(tally: IncidentTally, last_seen: datetime) -> dict[str, Any]:
+    """What `incidents.tally` keeps of a tally (the rest has columns of its own). Of the authors of negative
+    items (complaint patterns), only those inside the pattern window before the newest item are kept: an older
+    pattern has raised the grade already, and grades only rise."""
+    window = timedelta(hours=tally._config.complaint_pattern.window_hours)
+    authored = [[at.isoformat(), who] for at, who in tally._authored if at >= last_seen - window]
     return {"negative": tally.negative_count, "reach": tally.weighted_reach, "regulators": list(tally.regulators),
-            "state_media": list(tally.state_media)}
+            "state_media": list(tally.state_media), "authored": authored}
 
 
 def signature_columns(simhash: int, bands: tuple[int, ...]) -> dict[str, int]:
     """An item's SimHash (signed, to fit BIGINT) and its four indexed bands, as column values."""
     b0, b1, b2, b3 = bands
     return {"simhash": to_signed(simhash), "simhash_b0": b0, "simhash_b1": b1, "simhash_b2": b2, "simhash_b3": b3}
+
+
+def _negative_about(brands: list | None, negative: bool, brand: str) -> bool:
+    """Whether the stored analysis found the item negative about this brand (rows without brands: the item flag)."""
+    if not brands:
+        return negative
+    return any(b.get("negative") for b in brands if isinstance(b, dict) and b.get("name") == brand)

@@ -20,7 +20,7 @@ from bot.alerting.kinds import Outbound
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.alerting.pipeline import Outgoing, submit
 from bot.analysis.clustering import ClusterItem, assign
-from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
+from bot.analysis.grading import authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config
@@ -30,23 +30,27 @@ from bot.incidents.deadlines import snapshot_policy
 from bot.incidents.grouping import BatchIncidentStore, signature_columns, stored_sums
 from bot.items.normalise import NormalisedItem
 from bot.models import Delivery, Incident, IncidentEvent
+from bot.training import deployed_model, latest_model_id
 from bot.watchlists.entities import names_company, names_to_match
 from bot.watchlists.topics import with_company_topics
 
 log = logging.getLogger(__name__)
 
-_analyzers: dict[int, tuple[Config, Analyzer]] = {}
+_analyzers: dict[int, tuple[Config, int | None, Analyzer]] = {}
 _lock = threading.Lock()
 
 
-def analyzer_for(config: Config) -> Analyzer:
-    """The process's Analyzer for this config, built once (segmenter and models load slowly)."""
+def analyzer_for(config: Config, session: Session | None = None) -> Analyzer:
+    """The process's Analyzer for this config and the deployment's newest model (`yuqing train`; the shipped one
+    when none is stored), built once per model (segmenter and models load slowly)."""
+    model_id = latest_model_id(session) if session is not None else None
     with _lock:
         entry = _analyzers.get(id(config))
-        if entry is None or entry[0] is not config:
-            entry = (config, Analyzer.from_config(names_to_match(config), config.analysis))
+        if entry is None or entry[0] is not config or entry[1] != model_id:
+            model = deployed_model(session)[1] if session is not None and model_id is not None else None
+            entry = (config, model_id, Analyzer.from_config(names_to_match(config), config.analysis, model))
             _analyzers[id(config)] = entry
-        return entry[1]
+        return entry[2]
 
 
 @dataclass
@@ -74,13 +78,14 @@ def authority(config: Config, source_name: str) -> float:
 def _document(item: NormalisedItem, source_name: str, weight: float) -> Document:
     return Document(id=item.external_id, title=item.title, text=item.text, source=source_name,
                     platform=item.platform, authority=weight, published_at=item.published_at or item.fetched_at,
-                    metrics=Metrics(item.views, item.reposts, item.comments, item.likes))
+                    metrics=Metrics(item.views, item.reposts, item.comments, item.likes),
+                    target=item.target or "", author=item.author or "")
 
 
-def analyse(config: Config, source_name: str, item: NormalisedItem) -> Analysis:
+def analyse(config: Config, source_name: str, item: NormalisedItem, analyzer: Analyzer | None = None) -> Analysis:
     """The analysis of one item, as `yuqing analyze` makes it (pure: no database), with the watched companies'
-    topics when it names one."""
-    analyzer = analyzer_for(config)
+    topics when it names one. `analyzer`: the deployment's (`analyzer_for(config, session)`, once per batch)."""
+    analyzer = analyzer or analyzer_for(config)
     doc = _document(item, source_name, authority(config, source_name))
     a = analyzer.analyze(doc)
     return with_company_topics(analyzer, doc, a) if names_company(config, a) else a
@@ -96,7 +101,7 @@ def analysis_columns(a: Analysis, weight: float) -> dict[str, Any]:
 
 
 def _brand(a: Analysis) -> str:
-    return next((b.name for b in a.brands if b.negative), a.brands[0].name)
+    return a.lead_brand
 
 
 def accept_items(session: Session, config: Config, source_name: str, items: list[NewItem], now: datetime) -> Accepted:
@@ -119,10 +124,8 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
     graded_items: dict[int, IncidentItem] = {}
     for n in relevant:
         a, brand = n.analysis, _brand(n.analysis)
-        engagement = n.item.reposts + n.item.comments + n.item.likes + n.item.views // 100
-        graded = graded_items[n.id] = IncidentItem(
-            published_at=seen[n.id], source=source_name, platform=n.item.platform, authority=weight,
-            engagement=engagement, negative=a.negative, regulators=a.regulators)
+        # negative about the incident's brand, with its author (complaint patterns count distinct authors)
+        graded = graded_items[n.id] = a.incident_item(_document(n.item, source_name, weight), seen[n.id])
         store.titles[str(n.id)] = n.item.title or n.item.text[:60]
         incident_id, placement = assign(ClusterItem(str(n.id), brand, a.event_key, a.simhash, graded), store,
                                         clustering)
@@ -187,7 +190,7 @@ def _regrade(session: Session, config: Config, store: BatchIncidentStore, incide
         incident.sentiment = a.sentiment if incident.sentiment is None else round(
             (incident.sentiment * (count - 1) + a.sentiment) / count, 4)
     incident.item_count = stats.item_count
-    incident.tally = stored_sums(store.tally(incident.id))
+    incident.tally = stored_sums(store.tally(incident.id), stats.last_seen)
     incident.velocity = round(stats.velocity, 2)
     incident.engagement = stats.engagement
     incident.platforms = sorted(stats.platforms)
@@ -234,7 +237,8 @@ def _alerted(session: Session, incident_ids: list[int]) -> set[int]:
 
 def _merge_topics(current: list, a: Analysis) -> list:
     merged = {t["name"]: list(t["words"]) for t in current or []}
-    for t in a.topics:
+    # the card's risk topics are evidence of the negative items only (a fix statement's words are no risk)
+    for t in a.topics if a.negative else ():
         words = merged.setdefault(t.name, [])
         words.extend(w for w in t.words if w not in words)
     return [{"name": name, "words": words} for name, words in merged.items()]

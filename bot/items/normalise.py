@@ -30,8 +30,9 @@ class RawEntry:
     title: str | None = None
     content: str | None = None
     author: str | None = None
-    published: str | datetime | None = None
+    published: str | int | float | datetime | None = None  # numbers are epoch timestamps (parse_time)
     metrics: dict = field(default_factory=dict)
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class NormalisedItem:
     reposts: int = 0
     comments: int = 0
     likes: int = 0
+    target: str | None = None  # who a complaint record is about, when the source says
 
     @property
     def url_key(self) -> str | None:
@@ -94,5 +96,6 @@ def normalise(raw: RawEntry, source: str, platform: str, fetched_at: datetime) -
         published_at=parse_time(raw.published, fetched_at), fetched_at=fetched_at,
         views=parse_count(raw.metrics.get("views")), reposts=parse_count(raw.metrics.get("reposts")),
         comments=parse_count(raw.metrics.get("comments")), likes=parse_count(raw.metrics.get("likes")),
+        target=clean(raw.target)[:200] or None,
     )
 

@@ -72,6 +72,7 @@ def entry_from_record(record: Mapping, fields: Mapping[str, str]) -> RawEntry:
         title=_text(field("title")),
         content=_text(field("content")),
         author=_text(field("author")),
+        target=_text(field("target")),
         published=published if isinstance(published, (int, float)) else _text(published),
         metrics={name: field(name) for name in METRICS},
     )

@@ -104,6 +104,7 @@ def item_values(source: Source, item: NormalisedItem, authority: float, analysis
             "platform": item.platform, "title": item.title, "text": item.text, "author": item.author,
             "published_at": item.published_at, "fetched_at": item.fetched_at, "views": item.views,
             "reposts": item.reposts, "comments": item.comments, "likes": item.likes, "authority": authority,
+            "target": item.target,
             "brands": [], "topics": [], "negative": False, "sentiment": None, "risk_score": 0.0, "event_key": None,
             "rules": [], "regulators": [], "simhash": None, "simhash_b0": None, "simhash_b1": None,
             "simhash_b2": None, "simhash_b3": None, "duplicate_of_id": None, "incident_id": None, **analysis}

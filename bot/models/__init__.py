@@ -5,11 +5,13 @@ from bot.models.delivery import Delivery
 from bot.models.incident import Escalation, Incident, IncidentEvent, IncidentMessage
 from bot.models.item import Item
 from bot.models.job_lease import JobLease
+from bot.models.label import Label, TrainedModel
 from bot.models.member import Member
 from bot.models.risk import EntityRisk
 from bot.models.source import Source
 
 __all__ = [
     "ChatSendBudget", "Delivery", "EntityRisk", "Escalation", "InboxEvent", "Incident", "IncidentEvent",
-    "IncidentMessage", "Item", "JobLease", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source",
+    "IncidentMessage", "Item", "JobLease", "Label", "Member", "ProcessedEvent", "Silence", "SilenceHold", "Source",
+    "TrainedModel",
 ]

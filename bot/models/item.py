@@ -24,6 +24,7 @@ class Item(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(String(200))
+    target: Mapped[str | None] = mapped_column(String(200))  # a complaint record's 投诉对象
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     fetched_at: Mapped[datetime] = mapped_column(index=True)
     views: Mapped[int] = mapped_column(BigInteger, default=0)

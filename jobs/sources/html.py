@@ -39,7 +39,7 @@ def parse_list(spec: HtmlSource, text: str, base_url: str) -> tuple[list[RawEntr
             problems.append(f"item {n}: no title or content found, skipped")
             continue
         entries.append(RawEntry(external_id=values.get("id"), url=values.get("url"), title=values.get("title"),
-                                content=values.get("content"), author=values.get("author"),
+                                content=values.get("content"), author=values.get("author"), target=values.get("target"),
                                 published=values.get("published"),
                                 metrics={k: values.get(k) for k in ("views", "reposts", "comments", "likes")}))
     return entries, problems
@@ -58,7 +58,8 @@ def _with_detail(spec: HtmlSource, ctx: FetchContext, entry: RawEntry, problems:
     if body is None:
         problems.append(f"detail {entry.url}: nothing matches {spec.detail_content!r}; kept the list text")
         return entry
-    return RawEntry(entry.external_id, entry.url, entry.title, body.html, entry.author, entry.published, entry.metrics)
+    return RawEntry(entry.external_id, entry.url, entry.title, body.html, entry.author, entry.published, entry.metrics,
+                    entry.target)
 
 
 def fetch_html(spec: HtmlSource, ctx: FetchContext) -> FetchResult:

@@ -49,7 +49,7 @@ def test_config_reports_rule_error_with_its_path():
     ("APP & 闪退", "ＡＰＰ又闪退了", True),  # full-width and case are normalised on both sides
 ])
 def test_rule_matching(expr, text, matches):
-    from bot.analysis.segment import normalise
+    from bot.analysis.textform import normalise
     assert bool(RuleSet([("r", expr)]).match(normalise(text))) is matches
 
 
