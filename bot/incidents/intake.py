@@ -20,7 +20,7 @@ from bot.alerting.kinds import Outbound
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
 from bot.alerting.pipeline import Outgoing, submit
 from bot.analysis.clustering import ClusterItem, assign
-from bot.analysis.grading import authority_for, grade_incident, raise_only
+from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
 from bot.analysis.simhash import bands
 from bot.config import Config

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.db import make_engine, make_session_factory, transaction
-from bot.incidents.intake import accept_items, analyzer_for
+from bot.incidents.intake import analyzer_for
 from bot.models import Item, Label, Source, TrainedModel
 from tests.builders.incidents import CONFIG, make_incident
 from tests.clock import FakeClock
@@ -81,16 +81,9 @@ def test_train_reports_before_and_after_and_the_bot_uses_the_stored_model(tmp_pa
     from bot.runtime import Runtime
 
     rt = Runtime.open(load_config(cfg, env={}), clock=FakeClock(), migrate=False)
-    with rt.sessions() as s, s.begin():
-        s.add(Source(name="src", kind="rss", platform="weibo", cursor={}, created_at=rt.clock.now()))
-        s.flush()
-        row = Item(source_id=s.scalar(select(Source.id)), external_id="new", platform="weibo", title="",
-                   text="星河消费金融薅羊毛薅到老用户头上了", fetched_at=rt.clock.now(), brands=[], topics=[])
-        s.add(row)
-        s.flush()
-        accept_items(s, rt.config, "src", [row], rt.clock.now())
-        assert row.negative
-        assert not analyzer_for(rt.config).analyze(
-            __import__("bot.analysis.pipeline", fromlist=["Document"]).Document(
-                id="x", title="", text="星河消费金融薅羊毛薅到老用户头上了")).negative  # shipped model: missed
+    doc = __import__("bot.analysis.pipeline", fromlist=["Document"]).Document(
+        id="x", title="", text="星河消费金融薅羊毛薅到老用户头上了")
+    with rt.sessions() as s:
+        assert analyzer_for(rt.config, s).analyze(doc).negative  # what a scan chunk analyses with
+    assert not analyzer_for(rt.config).analyze(doc).negative  # the shipped model: missed
     rt.close()

@@ -1,9 +1,11 @@
-"""Signal quality through the database path: what accept_items stores, groups and grades."""
+"""Signal quality through the database path: what a chunk stores, groups and grades (as a scan does)."""
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.incidents.intake import accept_items
+from bot.incidents.intake import NewItem, accept_items, analyse, analysis_columns, analyzer_for
+from bot.items.normalise import NormalisedItem
+from bot.items.store import insert_items, item_values
 from bot.models import Incident, Item, Source
 
 BRANDS = [{"name": "星河消费金融", "aliases": ["星河消金"]}]
@@ -15,12 +17,20 @@ def _source(s, clock, name="src", platform="weibo"):
     return s.scalar(select(Source.id).where(Source.name == name))
 
 
-def _item(s, source_id, ext, text, at, platform="weibo", author=None, target=None):
-    row = Item(source_id=source_id, external_id=ext, platform=platform, title="", text=text, fetched_at=at,
-               published_at=at, author=author, target=target, brands=[], topics=[], rules=[], regulators=[])
-    s.add(row)
+def _ingest(s, rt, source: str, platform: str, records: list[tuple], now) -> list[Item]:
+    """Store and accept one batch of (external id, text, published, author, target) the way a scan chunk does;
+    returns the stored rows in order."""
+    row = s.scalar(select(Source).where(Source.name == source))
+    items = [NormalisedItem(source, platform, ext, None, "", text, author, at, now, target=target)
+             for ext, text, at, author, target in records]
+    analyzer = analyzer_for(rt.config, s)
+    analyses = [analyse(rt.config, source, it, analyzer) for it in items]
+    ids, rejected = insert_items(s, row, items, [item_values(row, it, 1.0, analysis_columns(a, 1.0))
+                                                 for it, a in zip(items, analyses)])
+    assert not rejected
+    accept_items(s, rt.config, source, [NewItem(ids[it.external_id], it, a) for it, a in zip(items, analyses)], now)
     s.flush()
-    return row
+    return [s.get_one(Item, ids[it.external_id]) for it in items]
 
 
 def test_a_traditional_copy_joins_the_simplified_incident_and_keeps_its_text(make_runtime, clock):
@@ -28,10 +38,10 @@ def test_a_traditional_copy_joins_the_simplified_incident_and_keeps_its_text(mak
     story = "星河消费金融被曝暴力催收，多名借款人称催收人员骚扰亲友，客服电话一直打不通。"
     copy = "星河消費金融被曝暴力催收，多名借款人稱催收人員騷擾親友，客服電話一直打不通。"
     with rt.sessions() as s, s.begin():
-        src = _source(s, clock)
-        first = _item(s, src, "1", story, clock.now())
-        second = _item(s, src, "2", copy, clock.now() + timedelta(minutes=3))
-        accept_items(s, rt.config, "src", [first, second], clock.now())
+        _source(s, clock)
+        first, second = _ingest(s, rt, "src", "weibo", [("1", story, clock.now(), None, None),
+                                                          ("2", copy, clock.now() + timedelta(minutes=3), None, None)],
+                                clock.now())
         assert first.incident_id is not None and second.incident_id == first.incident_id
         assert second.text == copy                        # cards show the original text
         assert second.brands[0]["name"] == "星河消费金融" and second.negative
@@ -40,10 +50,9 @@ def test_a_traditional_copy_joins_the_simplified_incident_and_keeps_its_text(mak
 def test_complaint_record_target_names_the_brand(make_runtime, clock):
     rt = make_runtime({"brands": BRANDS})
     with rt.sessions() as s, s.begin():
-        src = _source(s, clock, "heimao", "complaint")
-        row = _item(s, src, "1", "借款后每月被扣一笔费用，要求退还", clock.now(), platform="complaint",
-                    target="星河消金")
-        accept_items(s, rt.config, "heimao", [row], clock.now())
+        _source(s, clock, "heimao", "complaint")
+        [row] = _ingest(s, rt, "heimao", "complaint",
+                        [("1", "借款后每月被扣一笔费用，要求退还", clock.now(), None, "星河消金")], clock.now())
         assert row.brands == [{"name": "星河消费金融", "negative": True, "matched": "星河消金"}]
         assert row.incident_id is not None
 
@@ -51,10 +60,10 @@ def test_complaint_record_target_names_the_brand(make_runtime, clock):
 def test_six_customers_with_one_fee_complaint_reach_moderate(make_runtime, clock):
     rt = make_runtime({"brands": BRANDS})
     with rt.sessions() as s, s.begin():
-        src = _source(s, clock, "heimao", "complaint")
-        rows = [_item(s, src, str(i), f"星河消费金融借款后被扣了会员费{i + 2}百元，不退", clock.now() + timedelta(hours=i * 2),
-                      platform="complaint", author=f"客户{i}") for i in range(6)]
-        accept_items(s, rt.config, "heimao", rows, clock.now() + timedelta(hours=10))
+        _source(s, clock, "heimao", "complaint")
+        rows = _ingest(s, rt, "heimao", "complaint",
+                       [(str(i), f"星河消费金融借款后被扣了会员费{i + 2}百元，不退", clock.now() + timedelta(hours=i * 2),
+                         f"客户{i}", None) for i in range(6)], clock.now() + timedelta(hours=10))
         incident = s.get(Incident, rows[0].incident_id)
         assert {r.incident_id for r in rows} == {incident.id}
         assert incident.grade == "一般"
@@ -64,14 +73,15 @@ def test_six_customers_with_one_fee_complaint_reach_moderate(make_runtime, clock
 def test_the_fix_statement_from_state_media_does_not_lift_the_outage(make_runtime, clock):
     rt = make_runtime({"brands": BRANDS, "analysis": {"grading": {"source_tiers": {"xinhua": "state_media"}}}})
     with rt.sessions() as s, s.begin():
-        src = _source(s, clock)
-        news = _source(s, clock, "xinhua", "news")
-        outage = [_item(s, src, str(i), t, clock.now() + timedelta(minutes=i), author=f"u{i}")
-                  for i, t in enumerate(["星河消费金融app闪退，还款一直失败", "星河消费金融系统故障无法还款"])]
-        accept_items(s, rt.config, "src", outage, clock.now())
-        fix = _item(s, news, "fix", "星河消费金融：系统故障已修复，还款功能恢复正常，向用户致歉并延长还款期",
-                    clock.now() + timedelta(minutes=30), platform="news")
-        accept_items(s, rt.config, "xinhua", [fix], clock.now() + timedelta(minutes=30))
+        _source(s, clock)
+        _source(s, clock, "xinhua", "news")
+        outage = _ingest(s, rt, "src", "weibo",
+                         [(str(i), t, clock.now() + timedelta(minutes=i), f"u{i}", None)
+                          for i, t in enumerate(["星河消费金融app闪退，还款一直失败", "星河消费金融系统故障无法还款"])],
+                         clock.now())
+        [fix] = _ingest(s, rt, "xinhua", "news",
+                        [("fix", "星河消费金融：系统故障已修复，还款功能恢复正常，向用户致歉并延长还款期",
+                          clock.now() + timedelta(minutes=30), None, None)], clock.now() + timedelta(minutes=30))
         incident = s.get(Incident, outage[0].incident_id)
         assert outage[1].incident_id == incident.id
         assert not fix.negative
