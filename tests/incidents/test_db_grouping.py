@@ -231,7 +231,7 @@ def test_a_batch_joining_an_incident_does_not_reread_it_and_its_running_tally_ma
         assert (incident.item_count, incident.engagement, sorted(incident.platforms), incident.first_seen_at,
                 incident.last_seen_at) == (fresh.item_count, fresh.engagement, sorted(fresh.platforms),
                                            fresh.first_seen, fresh.last_seen)
-        assert incident.tally == stored_sums(IncidentTally.of(fresh_items, GradingConfig()))
+        assert incident.tally == stored_sums(IncidentTally.of(fresh_items, GradingConfig()), fresh.last_seen)
         assert incident.tally["regulators"] and incident.item_count == 61
         # the spike window's count, from the stored tally plus one count query, equals the fresh one
         store.load_tallies([incident], {}, [])

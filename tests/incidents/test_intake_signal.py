@@ -87,3 +87,20 @@ def test_the_fix_statement_from_state_media_does_not_lift_the_outage(make_runtim
         assert not fix.negative
         assert incident.grade != "重大"
         assert not any("官方媒体" in r for r in incident.reasons)
+
+
+def test_a_complaint_pattern_builds_up_over_separate_scans(make_runtime, clock):
+    """The six customers arrive in six chunks: the incident's stored tally keeps the authors of the pattern
+    window between them, so the sixth reaches 一般 without a re-read of the incident's items."""
+    rt = make_runtime({"brands": BRANDS})
+    with rt.sessions() as s, s.begin():
+        _source(s, clock, "heimao", "complaint")
+    for i in range(6):
+        at = clock.now() + timedelta(hours=i * 2)
+        with rt.sessions() as s, s.begin():
+            [row] = _ingest(s, rt, "heimao", "complaint",
+                            [(str(i), f"星河消费金融借款后被扣了会员费{i + 2}百元，不退", at, f"客户{i}", None)], at)
+            incident = s.get_one(Incident, row.incident_id)
+            grade, reasons, authored = incident.grade, list(incident.reasons), len(incident.tally["authored"])
+        assert authored == i + 1
+    assert grade == "一般" and any(r.startswith("投诉模式：12 小时内 6 位用户") for r in reasons)
