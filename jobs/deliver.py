@@ -238,7 +238,7 @@ def _attempt(rt: Runtime, sink: Sink, d: outbox.Claimed) -> tuple[DeliveryResult
 
 def _card_still_coming(rt: Runtime, incident_id: int, chat_id: str | None) -> Deferred | None:
     with rt.sessions() as session:
-        cards = [c for c in queries.card_deliveries(session, incident_id)
+        cards = [c for c in queries.card_rows(session, incident_id)
                  if c.status == "pending" and (chat_id is None or c.chat_id == chat_id)]
     if not cards:
         return None

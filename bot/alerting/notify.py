@@ -54,7 +54,7 @@ def on_incident_change(session: Session, config: Config, incident: Incident, cha
 def _schedule_update(session: Session, config: Config, incident: Incident, kind: ChangeKind, posted: dict[str, str],
                      now: datetime, t: Timing) -> None:
     # a card still waiting to be sent renders the change itself; one already picked up may have rendered before it
-    in_flight = any(d.status == "pending" and d.attempts > 0 for d in queries.card_deliveries(session, incident.id))
+    in_flight = any(d.status == "pending" and d.attempts > 0 for d in queries.card_rows(session, incident.id))
     if not posted and not in_flight:
         return
     due = update_due(kind, now, queries.last_notified_at(session, incident.id), t)

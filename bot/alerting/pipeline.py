@@ -148,12 +148,6 @@ def _cards(session: Session, config: Config, out: Outgoing, inc: Incident, now: 
     return rows
 
 
-def withdraw(session: Session, delivery_id: int, reason: str) -> None:
-    row = session.get(Delivery, delivery_id)
-    if row is not None:
-        row.status, row.last_error = WITHDRAWN, reason
-
-
 def _exists(session: Session, key: str) -> bool:
     return session.scalar(select(Delivery.id).where(Delivery.uuid == key)) is not None
 

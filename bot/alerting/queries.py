@@ -8,7 +8,7 @@ from bot.alerting.kinds import Outbound
 from bot.alerting.pipeline import card_chats, card_rows
 from bot.models import Delivery, Escalation, IncidentMessage
 
-__all__ = ["card_chats", "card_deliveries", "count_by_status", "first_card_sent_at", "items_at_last_notice",
+__all__ = ["card_chats", "card_rows", "count_by_status", "first_card_sent_at", "items_at_last_notice",
            "last_chat_message_at", "last_notified_at", "last_ping_at", "last_reminder_at", "list_deliveries",
            "posted_cards", "unstarted_update"]
 
@@ -32,10 +32,6 @@ def posted_cards(session: Session, incident_id: int) -> dict[str, str]:
     rows = session.execute(select(IncidentMessage.chat_id, IncidentMessage.message_id)
                            .where(IncidentMessage.incident_id == incident_id).order_by(IncidentMessage.id))
     return {str(c): str(m) for c, m in rows.all()}
-
-
-def card_deliveries(session: Session, incident_id: int) -> list[Delivery]:
-    return card_rows(session, incident_id)
 
 
 def unstarted_update(session: Session, incident_id: int) -> Delivery | None:
