@@ -10,7 +10,7 @@ go through the push webhook's path (`ingest_records`: normalise, dedup, analyse,
 cards, in chunks of `scan.chunk_items`); the baseline is the same items through `Analyzer.analyze` alone.
 Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per new item (target ≤ 3).
 `incident`: `--items` items about one brand within an hour join one incident, pushed in batches of 1,000; ms
-per item of the first and the last batch, beside analysis alone. `status`: `/status` (its summary and digest)
+per item of the first and the last batch, beside analysis alone. `status`: `/status` (its card, read and rendered)
 and an escalation and a reminder tick at `--open` open incidents, beside the same at 50.
 
 Texts are finnsp-bdci2019 (train + eval, see datasets.py for where it comes from), the 60 most-named entities
@@ -274,8 +274,8 @@ def timed(rt: Runtime, fn) -> tuple[float, int]:
 
 
 def cmd_status(args, rows, brands, workdir: Path) -> None:
-    from bot.incidents.digest import load_digest
-    from bot.incidents.queries import status_summary
+    from handlers.context import Actor, Context
+    from handlers.status_commands import status_card
     from jobs.escalate import run_escalations
     from jobs.remind import remind_due
 
@@ -287,10 +287,9 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
         now = rt.clock.now()
         open_incidents(rt, rows, brands, n, now)
 
-        def status():
+        def status():  # the reply's card, read and rendered, as the command handler makes it
             with rt.sessions() as s:
-                digest = load_digest(s, rt.config, now)  # as handlers.status_commands.status_card reads them
-                status_summary(s, rt.config, now, overdue=digest.overdue)
+                status_card(rt.config, Context(s, now, Actor("ou_lead", "李四"), None, "oc_bench"))
 
         status()  # warm caches (mappers, compiled statements)
         st = timed(rt, status)

@@ -4,9 +4,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData, create_engine, event, make_url
+from sqlalchemy import BigInteger, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import DateTime, TypeDecorator
 
 NAMING = {
@@ -36,6 +38,24 @@ class UtcDateTime(TypeDecorator):
             return None
         # SQLite hands back what was stored without an offset
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class epoch_minute(FunctionElement):
+    """The whole minutes since 1970 (UTC) of a `UtcDateTime` expression, an integer on both databases: readings
+    grouped by minute are few and exact for any time zone's hours (offsets are whole quarters of an hour)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_minute, "sqlite")
+def _epoch_minute_sqlite(element, compiler, **kw):
+    return f"(CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER) / 60)"
+
+
+@compiles(epoch_minute, "postgresql")
+def _epoch_minute_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 60) AS BIGINT)"
 
 
 class Base(DeclarativeBase):

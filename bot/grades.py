@@ -9,7 +9,7 @@ class Grade(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _RANK[self]
+        return _RANK[self.value]
 
     @classmethod
     def parse(cls, text: str) -> "Grade":
@@ -41,12 +41,17 @@ class Grade(StrEnum):
         return self.rank >= other.rank
 
 
-_RANK = {Grade.MINOR: 1, Grade.MODERATE: 2, Grade.MAJOR: 3}
+# keyed by the plain names: an Enum member hashes by its Python name, so a stored str would not find it
+_RANK: dict[str, int] = {Grade.MINOR.value: 1, Grade.MODERATE.value: 2, Grade.MAJOR.value: 3}
 
 
 def rank(grade: str | None) -> int:
-    """The rank of a stored grade (0 for none): 轻微 1, 一般 2, 重大 3."""
-    return Grade(grade).rank if grade else 0
+    """The rank of a stored grade (0 for none): 轻微 1, 一般 2, 重大 3; an unknown name raises ValueError."""
+    if not grade:
+        return 0
+    # a dict lookup, not Grade(grade): status reads call this for thousands of grading events
+    found = _RANK.get(grade)
+    return found if found is not None else Grade(grade).rank
 
 
 # the stored names, mildest first, and most severe first (as lists and cards show them)

@@ -5,8 +5,8 @@ from bot.cards.review import render_review_card
 from bot.clock import SHANGHAI
 from bot.config import Config
 from bot.incidents.actions import UnknownIncident
-from bot.incidents.digest import load_digest
-from bot.incidents.queries import IncidentDetail, StatusSummary, incident_detail, status_summary
+from bot.incidents.digest import load_status
+from bot.incidents.queries import IncidentDetail, StatusSummary, incident_detail
 from bot.incidents.review import load_review
 from bot.state import State
 from bot.oncall import Member, OnCall, current as current_on_call, next_shift
@@ -34,9 +34,9 @@ def status_lines(s: StatusSummary) -> list[str]:
 
 def status_card(config: Config, ctx: Context) -> dict:
     """The daily digest's card as of now, headed by the live lines (drills are left out of both)."""
-    digest = load_digest(ctx.session, config, ctx.now)
+    digest, summary = load_status(ctx.session, config, ctx.now)
     card = render_digest_card(digest)
-    lines = status_lines(status_summary(ctx.session, config, ctx.now, overdue=digest.overdue))
+    lines = status_lines(summary)
     card["header"]["title"]["content"] = f"舆情值班概况 {ctx.now.astimezone(SHANGHAI):%m-%d %H:%M}"
     card["body"]["elements"].insert(0, {"tag": "div", "text": {"tag": "plain_text", "content": "\n".join(lines)}})
     return card

@@ -6,19 +6,21 @@ config. The clocks run from detection (`opened_at`, which a reopening resets) or
 reached its grade later, from that moment: nobody can answer a 重大 deadline before the event is 重大.
 轻微's acknowledgement counts working minutes only (Mon–Fri 09:00–18:00 by default).
 """
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.config.response import parse_hhmm
-from bot.grades import rank
+from bot.grades import NAMES, rank
 from bot.models import Incident, IncidentEvent
 from bot.state import CLOSED_STATES
 
@@ -83,10 +85,30 @@ def snapshot_policy(config: Config, grade: str | None = None) -> dict:
     return {"response": {**Policy.from_config(config).to_dict(), "grade_at_open": grade}}
 
 
-def policy_of(incident_policy: dict | None, config: Config) -> Policy:
-    """The incident's snapshotted policy, or the config's for incidents opened without one."""
-    snap = (incident_policy or {}).get("response")
-    return Policy.from_dict(snap) if snap else Policy.from_config(config)
+def policy_of(incident_policy: dict | str | None, config: Config | Policy) -> Policy:
+    """The incident's snapshotted policy, or the config's for incidents opened without one.
+
+    `incident_policy` may be the stored JSON's text (`stored_text`): thousands of incidents share a handful of
+    snapshots, and each distinct text is parsed once. `config` may be the config's Policy, made once by the caller."""
+    if isinstance(incident_policy, str):
+        snapped = _policy_of_text(incident_policy)
+    else:
+        snap = (incident_policy or {}).get("response")
+        snapped = Policy.from_dict(snap) if snap else None
+    if snapped is not None:
+        return snapped
+    return config if isinstance(config, Policy) else Policy.from_config(config)
+
+
+@lru_cache(maxsize=256)
+def _policy_of_text(text: str) -> Policy | None:
+    snap = (json.loads(text) or {}).get("response")
+    return Policy.from_dict(snap) if snap else None
+
+
+def stored_text(column: Any) -> Any:
+    """A JSON column read as its text (for `policy_of`, and wherever thousands of rows repeat a few values)."""
+    return cast(column, Text)
 
 
 @dataclass(frozen=True)
@@ -120,11 +142,27 @@ class IncidentSnapshot:
                    inc.statement_at, inc.resolved_at, graded_at, inc.owner, inc.title or "", bool(inc.is_drill))
 
 
-def graded_at(events: list[tuple[datetime, dict]], grade: str | None, opened_at: datetime) -> datetime | None:
+def graded_at(events: Sequence[tuple[datetime, Mapping[str, Any]]], grade: str | None, opened_at: datetime) -> datetime | None:
     """When the grade last rose to `grade` since opening, from the timeline's (at, detail) of graded/regrade rows."""
     rises = [at for at, d in events if at >= opened_at and d.get("to") == grade
              and rank(d.get("from")) < rank(grade)]
     return max(rises) if rises else None
+
+
+def _rank_of(grade: Any) -> Any:
+    return case(*((grade == name, number) for name, number in ((g, rank(g)) for g in NAMES)), else_=0)
+
+
+def graded_at_column() -> Any:
+    """`graded_at` in SQL, a scalar subquery correlated to `incidents`: bulk reads (the status, the digest,
+    escalation) get each incident's time with its row instead of reading and folding its timeline in Python.
+    tests/response/test_deadlines.py holds the two to the same answers."""
+    to, was = IncidentEvent.detail["to"].as_string(), IncidentEvent.detail["from"].as_string()
+    return (select(func.max(IncidentEvent.at))
+            .where(IncidentEvent.incident_id == Incident.id, IncidentEvent.kind.in_(("graded", "regrade")),
+                   IncidentEvent.at >= Incident.opened_at, to == Incident.grade,
+                   _rank_of(was) < _rank_of(Incident.grade))
+            .correlate(Incident).scalar_subquery())
 
 
 @dataclass(frozen=True)
@@ -189,17 +227,16 @@ def load_snapshot(session: Session, inc: Incident) -> IncidentSnapshot:
 
 
 def load_snapshots(session: Session, incidents: Sequence[Any]) -> dict[int, IncidentSnapshot]:
-    """`load_snapshot` of many incidents (objects, or rows with their columns), their grading events read in one
-    query (per thousand)."""
-    events: dict[int, list[tuple[datetime, dict]]] = {inc.id: [] for inc in incidents}
+    """`load_snapshot` of many incidents (objects, or rows with their columns): when each reached its grade is
+    the row's own `graded_at` (rows read with `graded_at_column()`), else read in one query per thousand."""
+    if incidents and hasattr(incidents[0], "graded_at"):
+        return {inc.id: IncidentSnapshot.of(inc, inc.graded_at) for inc in incidents}
+    graded: dict[int, datetime | None] = {}
     for start in range(0, len(incidents), 1000):  # bounded IN lists
         ids = [inc.id for inc in incidents[start:start + 1000]]
-        for incident_id, at, detail in session.execute(select(
-                IncidentEvent.incident_id, IncidentEvent.at, IncidentEvent.detail).where(
-                IncidentEvent.incident_id.in_(ids), IncidentEvent.kind.in_(("graded", "regrade")))):
-            events[incident_id].append((at, detail or {}))
-    return {inc.id: IncidentSnapshot.of(inc, graded_at(events[inc.id], inc.grade, inc.opened_at))
-            for inc in incidents}
+        for incident_id, at in session.execute(select(Incident.id, graded_at_column()).where(Incident.id.in_(ids))):
+            graded[incident_id] = at
+    return {inc.id: IncidentSnapshot.of(inc, graded.get(inc.id)) for inc in incidents}
 
 
 # -- escalation -------------------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 Drills are left out everywhere (`real_only`). `load_digest` reads; the figures are plain values for
 `bot.cards.digest.render_digest_card` and for a `/status` reply.
 """
+import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -18,8 +20,10 @@ from bot.alerting.pipeline import Outgoing, submit
 from bot.cards.digest import CustomerIncident, Digest, render_digest_card
 from bot.config import Config
 from bot.config.response import parse_hhmm
+from bot.db import epoch_minute
 from bot.incidents.drills import real_only
-from bot.incidents.queries import overdue_incidents, response_rows
+from bot.incidents.deadlines import stored_text
+from bot.incidents.queries import StatusSummary, overdue_incidents, response_rows, status_summary
 from bot.state import OPEN_STATES, State
 from bot.models import Delivery, Incident, Item
 from bot.grades import SEVERE_FIRST, Grade
@@ -36,34 +40,74 @@ def _median(spans: list[timedelta]) -> timedelta | None:
 
 def load_digest(session: Session, config: Config, now: datetime) -> Digest:
     """The digest at `now`: the last 24 hours, and response times over the last 7 days."""
+    return _digest(session, config, now, _recent(session, now))
+
+
+def load_status(session: Session, config: Config, now: datetime) -> tuple[Digest, StatusSummary]:
+    """What `/status` shows: the digest as of now and the live summary, from one read of the incidents."""
+    recent = _recent(session, now)
+    digest = _digest(session, config, now, recent)
+    open_rows = [r for r in recent if r.state in OPEN_STATES]
+    return digest, status_summary(session, config, now, overdue=digest.overdue, open_rows=open_rows)
+
+
+def _recent(session: Session, now: datetime) -> list[Row]:
+    """The open incidents and those opened in the last 7 days, as `response_rows`."""
+    return response_rows(session, or_(Incident.opened_at >= now - timedelta(days=7), Incident.state.in_(OPEN_STATES)))
+
+
+@lru_cache(maxsize=4096)
+def _topic_names(stored: str | None) -> tuple[str, ...]:
+    """An item's topic names from its stored JSON text: posts repeat a few topic lists, each parsed once."""
+    topics = json.loads(stored) if stored else None
+    return tuple(t["name"] for t in (topics or []) if isinstance(t, dict) and t.get("name"))
+
+
+def _digest(session: Session, config: Config, now: datetime, recent: list[Row]) -> Digest:
     tz = ZoneInfo(config.response.timezone)
     day_ago, week_ago = now - timedelta(hours=24), now - timedelta(days=7)
-    active = response_rows(session, or_(Incident.opened_at >= day_ago, Incident.state.in_(OPEN_STATES)))
+    active = [r for r in recent if r.opened_at >= day_ago or r.state in OPEN_STATES]
     counts: dict[str, dict[str, int]] = {}
     for inc in active:
         by_state = counts.setdefault(inc.grade or "未定级", {})
         label = State(inc.state).label
         by_state[label] = by_state.get(label, 0) + 1
-    week = response_rows(session, Incident.opened_at >= week_ago)
+    week = [r for r in recent if r.opened_at >= week_ago]
     acks = [i.acknowledged_at - i.opened_at for i in week if i.acknowledged_at]
     fixes = [i.resolved_at - i.opened_at for i in week if i.resolved_at and i.state == State.RESOLVED]
     late = overdue_incidents(session, config, list(active), now)
-    seen = func.coalesce(Item.published_at, Item.fetched_at)
-    rows = session.execute(real_only(select(seen, Incident.brand, Incident.grade, Item.topics)
-                                     .join(Incident, Incident.id == Item.incident_id).where(seen >= day_ago))).all()
     start = now.astimezone(tz).replace(minute=0, second=0, microsecond=0) - timedelta(hours=23)
-    volume: Counter[tuple[int, str]] = Counter()
-    for at, _brand, grade, _topics in rows:
-        hour = int((at - start) // timedelta(hours=1))
-        if 0 <= hour < 24:
-            volume[(hour, grade or "未定级")] += 1
+    volume, brands, topics = _talk(session, day_ago, start)
     series = [((start + timedelta(hours=h)).strftime("%H:00"), g, volume[(h, g)]) for h in range(24) for g in GRADES
               if any(volume[(k, g)] for k in range(24))]
-    topics = Counter(t["name"] for *_, ts in rows for t in (ts or []) if isinstance(t, dict) and t.get("name"))
     return Digest(now.astimezone(tz).date().isoformat(), now, counts, _median(acks), len(acks), _median(fixes),
-                  len(fixes), late,
-                  Counter(b for _, b, _, _ in rows).most_common(TOP), topics.most_common(TOP), series,
+                  len(fixes), late, brands.most_common(TOP), topics.most_common(TOP), series,
                   customer_incidents(active))
+
+
+def _talk(session: Session, since: datetime, start: datetime) -> tuple[Counter[tuple[int, str]], Counter[str],
+                                                                      Counter[str]]:
+    """The items seen since `since` (no drills), counted in the database: by hour from `start` and grade, by brand,
+    by topic. Three grouped reads, whatever the volume."""
+    seen = func.coalesce(Item.published_at, Item.fetched_at)
+
+    def grouped(*columns):
+        return session.execute(real_only(select(*columns, func.count()).select_from(Item)
+                                         .join(Incident, Incident.id == Item.incident_id)
+                                         .where(seen >= since).group_by(*columns))).all()
+
+    volume: Counter[tuple[int, str]] = Counter()
+    first = int(start.timestamp()) // 60
+    for minute, grade, n in grouped(epoch_minute(seen), Incident.grade):
+        hour = (minute - first) // 60
+        if 0 <= hour < 24:
+            volume[(hour, grade or "未定级")] += n
+    brands = Counter({brand: n for brand, n in grouped(Incident.brand)})
+    topics: Counter[str] = Counter()
+    for stored, n in grouped(stored_text(Item.topics)):
+        for name in _topic_names(stored):
+            topics[name] += n
+    return volume, brands, topics
 
 
 def digest_chat(config: Config) -> str | None:

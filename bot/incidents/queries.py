@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from bot.cards.digest import Overdue
 from bot.config import Config
 from bot.config.team import TeamConfig
-from bot.incidents.deadlines import deadlines_for, overdue, policy_of
+from bot.incidents.deadlines import (Policy, deadlines_for, graded_at_column, load_snapshots, overdue, policy_of,
+                                     stored_text)
 from bot.incidents.drills import real_only
-from bot.incidents.deadlines import load_snapshots
 from bot.state import OPEN_STATES, State
 from bot.models import Incident, IncidentEvent, Item
 from bot.grades import SEVERE_FIRST
@@ -46,20 +46,22 @@ def overdue_incidents(session: Session, config: Config, incidents: Sequence[Inci
     late = []
     graded = [inc for inc in incidents if inc.state in OPEN_STATES and inc.grade]
     snapshots = load_snapshots(session, graded)
+    fallback = Policy.from_config(config)
     for inc in graded:
         snap = snapshots[inc.id]
-        for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, config)), now):
+        for d in overdue(snap, deadlines_for(snap, policy_of(inc.policy, fallback)), now):
             late.append(Overdue(inc.id, inc.title or "", inc.grade, d.kind.label,
                                 int((now - d.due_at).total_seconds() // 60)))
     return sorted(late, key=lambda o: -o.late_minutes)
 
 
 # what the status and the digest read of an incident: its times, grade, owner and policy, as plain rows (no ORM
-# objects, none of the JSON figures): thousands of open incidents cost one query and little else
+# objects, none of the JSON figures, the policy as its text): thousands of open incidents cost one query and little
+# else
 RESPONSE_FIELDS = (Incident.id, Incident.title, Incident.brand, Incident.state, Incident.grade, Incident.owner,
-                   Incident.policy, Incident.is_drill, Incident.opened_at, Incident.acknowledged_at,
+                   stored_text(Incident.policy).label("policy"), Incident.is_drill, Incident.opened_at, Incident.acknowledged_at,
                    Incident.assessed_at, Incident.statement_at, Incident.resolved_at, Incident.customer,
-                   Incident.customer_tier)
+                   Incident.customer_tier, graded_at_column().label("graded_at"))
 
 
 def response_rows(session: Session, where: ColumnElement[bool]) -> list[Row]:
@@ -68,12 +70,13 @@ def response_rows(session: Session, where: ColumnElement[bool]) -> list[Row]:
     return sorted(session.execute(real_only(select(*RESPONSE_FIELDS).where(where))).all(), key=lambda r: r.id)
 
 
-def status_summary(session: Session, config: Config, now: datetime,
-                   overdue: list[Overdue] | None = None) -> StatusSummary:
+def status_summary(session: Session, config: Config, now: datetime, overdue: list[Overdue] | None = None,
+                   open_rows: list[Row] | None = None) -> StatusSummary:
     """Open incidents by grade, the unacknowledged and overdue ones, who owns what, the last 24 hours (no drills).
-    `overdue`: the overdue list when the caller has it already (the digest's)."""
+    `overdue` and `open_rows` (`response_rows` of the open incidents): when the caller has them already (the
+    digest's)."""
     team = config.team
-    rows = response_rows(session, Incident.state.in_(OPEN_STATES))
+    rows = response_rows(session, Incident.state.in_(OPEN_STATES)) if open_rows is None else open_rows
     by_grade = Counter(r.grade for r in rows)
     owners: dict[str, list[int]] = {}
     for r in rows:

@@ -99,8 +99,7 @@ def test_scan_command_and_job_statements_never_scan_items_or_incidents(make_runt
 
 
 def test_status_and_the_digest_take_as_many_queries_for_60_open_incidents_as_for_3(make_runtime, clock):
-    from bot.incidents.digest import load_digest
-    from bot.incidents.queries import status_summary
+    from bot.incidents.digest import load_status
     from bot.models import IncidentEvent
     from tests.builders.incidents import make_incident
 
@@ -110,15 +109,15 @@ def test_status_and_the_digest_take_as_many_queries_for_60_open_incidents_as_for
         with rt.sessions() as s, s.begin():
             for k in range(n - (3 if n == 60 else 0)):
                 inc = make_incident(s, clock.now(), grade=("重大", "一般", "轻微")[k % 3], n=n * 100 + k,
-                                    state=("triggered", "acknowledged", "in_progress")[k % 3])
-                s.add(IncidentEvent(incident_id=inc.id, at=clock.now(), kind="graded", via="system", text="",
+                                    state=("triggered", "acknowledged", "in_progress")[k % 3],
+                                    age=timedelta(hours=3))
+                s.add(IncidentEvent(incident_id=inc.id, at=inc.opened_at, kind="graded", via="system", text="",
                                     detail={"to": inc.grade}))
 
         def status():
             with rt.sessions() as s:
-                digest = load_digest(s, rt.config, clock.now())
-                summary = status_summary(s, rt.config, clock.now(), overdue=digest.overdue)
-                assert summary.open_total == n
+                digest, summary = load_status(s, rt.config, clock.now())  # as the /status handler reads
+                assert summary.open_total == n and len(digest.overdue) >= n // 3
 
         status()
         counts.append(len(capture(rt.engine, status)))
