@@ -137,6 +137,9 @@ def make_engine(url: str, **kwargs) -> Engine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            # 64 MB of page cache (the default is 2 MB): at a million items the indexes a chunk's insert and band
+            # lookups touch no longer fit the default, and every miss is a read from the OS
+            cur.execute("PRAGMA cache_size=-65536")
             if url not in ("sqlite://", "sqlite:///:memory:"):
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()

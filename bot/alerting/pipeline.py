@@ -16,11 +16,12 @@ At send time the delivery worker asks `gate` again (the grade or a silence may h
 """
 import logging
 import uuid as uuidlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.alerting import silences
@@ -28,7 +29,7 @@ from bot.alerting.kinds import Outbound, Transport
 from bot.alerting.routing import incident_chats
 from bot.cards.text import inert_text, scrub, text_mentions
 from bot.config import Config
-from bot.models import Delivery, Incident, Silence
+from bot.models import Delivery, Incident, IncidentMessage, Silence
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,90 @@ def content_of(config: Config, out: Outgoing) -> tuple[str, dict]:
 
 def muting(session: Session, incident: Incident, now: datetime) -> Silence | None:
     """The active silence covering this incident, or None."""
+    ahead = _ahead(session)
+    if ahead is not None and ahead.now == now:
+        subject = silences.Subject.of(incident)
+        return next((s for s in ahead.silences if silences.matches(s, subject)), None)
     return silences.is_muted(session, silences.Subject.of(incident), now)
+
+
+@dataclass
+class ReadAhead:
+    """What telling the chats about many incidents reads, taken in one query each for all of them: a scan chunk
+    touches hundreds of incidents, and a query per incident and read was most of what grouping them cost.
+    Lives in `session.info` for a `read_ahead` block; what the block queues is added to it (`_insert`)."""
+
+    now: datetime
+    cards: dict[int, list[Delivery]]         # incident id → its card rows, oldest first
+    posted: dict[int, dict[str, str]]        # incident id → chat_id → message_id of its posted cards
+    silences: list[Silence]                  # active at `now`
+    notified_at: dict[int, datetime]         # when a card or card update about it last reached a chat
+    unstarted: dict[int, Delivery]           # its card update no worker has picked up yet
+    noticed_items: dict[int, int]            # the item count the chats last heard about
+
+
+AHEAD = "yuqing.read_ahead"
+NOTICES = (Outbound.INCIDENT_CARD.value, Outbound.THREAD_NOTICE.value, Outbound.FOLLOW_UP.value)
+
+
+@contextmanager
+def read_ahead(session: Session, incident_ids: Iterable[int], now: datetime) -> Iterator[ReadAhead]:
+    """Within the block, the notification reads of these incidents (card rows, posted cards, silences, last
+    notification, pending update, item count last told) come from memory. Only the block's own caller may write
+    deliveries, incident messages or silences meanwhile: it is one caller's batch, in one transaction."""
+    ids = sorted(set(incident_ids))
+    ahead = ReadAhead(now, {i: [] for i in ids}, {i: {} for i in ids}, silences.active_silences(session, now),
+                      {}, {}, {})
+    card, update = Outbound.INCIDENT_CARD.value, Outbound.CARD_UPDATE.value
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        chunk = ids[start:start + 1000]
+        about = Delivery.incident_id.in_(chunk)
+        for row in session.scalars(select(Delivery).where(about, Delivery.kind.in_((card, update)),
+                                                          (Delivery.kind == card) | (Delivery.status == PENDING))
+                                   .order_by(Delivery.id)):
+            assert row.incident_id is not None  # the query asked for these incidents' rows
+            if row.kind == card:
+                ahead.cards[row.incident_id].append(row)
+            elif row.attempts == 0:
+                ahead.unstarted.setdefault(row.incident_id, row)
+        for incident_id, chat, message in session.execute(
+                select(IncidentMessage.incident_id, IncidentMessage.chat_id, IncidentMessage.message_id)
+                .where(IncidentMessage.incident_id.in_(chunk)).order_by(IncidentMessage.id)):
+            ahead.posted[incident_id][str(chat)] = str(message)
+        for about_id, at in session.execute(
+                select(Delivery.incident_id, func.max(Delivery.sent_at))
+                .where(about, Delivery.kind.in_((card, update)), Delivery.status == SENT)
+                .group_by(Delivery.incident_id)):
+            if about_id is not None and at is not None:
+                ahead.notified_at[about_id] = at
+        for about_id, count in session.execute(
+                select(Delivery.incident_id, func.max(Delivery.payload["item_count"].as_integer()))
+                .where(about, Delivery.kind.in_(NOTICES)).group_by(Delivery.incident_id)):
+            if about_id is not None and count is not None:
+                ahead.noticed_items[about_id] = int(count)
+    session.info[AHEAD] = ahead
+    try:
+        yield ahead
+    finally:
+        session.info.pop(AHEAD, None)
+
+
+def _note_queued(ahead: ReadAhead, row: Delivery) -> None:
+    """Keep the read-ahead true to the rows its block queues."""
+    incident_id = row.incident_id
+    if incident_id is None or incident_id not in ahead.cards:  # not read ahead: its reads go to the table
+        return
+    if row.kind == Outbound.INCIDENT_CARD.value:
+        ahead.cards[incident_id].append(row)
+    elif row.kind == Outbound.CARD_UPDATE.value:
+        ahead.unstarted.setdefault(incident_id, row)
+    count = row.payload.get("item_count") if isinstance(row.payload, dict) else None
+    if row.kind in NOTICES and isinstance(count, int):
+        ahead.noticed_items[incident_id] = max(count, ahead.noticed_items.get(incident_id, count))
+
+
+def _ahead(session: Session) -> ReadAhead | None:
+    return session.info.get(AHEAD)
 
 
 def submit(session: Session, config: Config, out: Outgoing, now: datetime) -> list[Delivery]:
@@ -158,11 +242,17 @@ def _insert(session: Session, out: Outgoing, chat: str | None, msg_type: str, pa
                    payload=payload, incident_id=out.incident.id if out.incident else None, reply_to=out.reply_to,
                    status=PENDING, attempts=0, next_attempt_at=due or out.due or now, created_at=now)
     session.add(row)
+    ahead = _ahead(session)
+    if ahead is not None:
+        _note_queued(ahead, row)
     return row
 
 
 # -- reads the pipeline and its callers share ------------------------------------------------------------
 def card_rows(session: Session, incident_id: int) -> list[Delivery]:
+    ahead = _ahead(session)
+    if ahead is not None and incident_id in ahead.cards:
+        return list(ahead.cards[incident_id])
     return list(session.scalars(select(Delivery).where(Delivery.incident_id == incident_id,
                                                        Delivery.kind == Outbound.INCIDENT_CARD.value)
                                 .order_by(Delivery.id)))

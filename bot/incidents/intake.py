@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.alerting.kinds import Outbound
 from bot.alerting.notify import Change, ChangeKind, on_incident_change
-from bot.alerting.pipeline import Outgoing, submit
+from bot.alerting.pipeline import Outgoing, read_ahead, submit
 from bot.analysis.clustering import ClusterItem, assign
 from bot.analysis.grading import IncidentItem, authority_for, grade_incident, raise_only
 from bot.analysis.pipeline import Analysis, Analyzer, Document, Metrics
@@ -165,11 +165,12 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
             incident.policy = {**(incident.policy or {}), **snapshot_policy(config, incident.grade)}
         touched.append((incident, before, is_new, len(batch), newly_marked))
     session.flush()
-    for incident, before, is_new, added, newly_marked in touched:
-        result.alerts += _notify(session, config, incident, before, is_new, incident.id in alerted, added, now)
-        if newly_marked and not is_new and incident.id in alerted:
-            # the customer's tier may name a chat the incident's card is not in yet, whatever its grade
-            submit(session, config, Outgoing(Outbound.INCIDENT_CARD, incident), now)
+    with read_ahead(session, [incident.id for incident, *_ in touched], now):
+        for incident, before, is_new, added, newly_marked in touched:
+            result.alerts += _notify(session, config, incident, before, is_new, incident.id in alerted, added, now)
+            if newly_marked and not is_new and incident.id in alerted:
+                # the customer's tier may name a chat the incident's card is not in yet, whatever its grade
+                submit(session, config, Outgoing(Outbound.INCIDENT_CARD, incident), now)
     return result
 
 

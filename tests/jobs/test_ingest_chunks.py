@@ -120,3 +120,45 @@ def test_another_writer_gets_in_between_the_chunks_of_a_long_ingest(rt, db_url):
     scans = [n for n, who in enumerate(order) if who == "scan"]
     assert len(scans) == 12
     assert any(who == "other" for who in order[scans[0]:scans[-1]]), order
+
+
+def test_telling_the_chats_about_a_chunk_reads_cards_messages_and_silences_once(rt):
+    """A chunk touching many incidents whose cards are out reads their cards, posted messages and the silences in
+    one query each (not one per incident), and still holds back what a silence covers and updates the rest."""
+    from datetime import timedelta
+
+    from bot.alerting.silences import Matcher, create_silence
+    from bot.models import IncidentMessage, SilenceHold
+
+    rt = rt()
+    spec = rt.config.sources[0]
+    ingest_records(rt, spec, records(30), {}, ScanReport("push"))
+    now = rt.clock.now()
+    with rt.sessions() as s, s.begin():  # every card is out in the crisis chat
+        for d in s.scalars(select(Delivery).where(Delivery.kind == "incident_card")):
+            d.status, d.sent_at = "sent", now
+            s.add(IncidentMessage(incident_id=d.incident_id, chat_id=d.chat_id, message_id=f"om_{d.id}",
+                                  created_at=now))
+        create_silence(s, Matcher.BRAND, BRANDS[0], timedelta(hours=1), "ou_admin", now)
+        by_brand = {i.id: i.brand for i in s.scalars(select(Incident))}
+    assert len(by_brand) >= 9
+    statements: list[str] = []
+    listen = lambda conn, cursor, statement, *a: statements.append(statement)  # noqa: E731
+    event.listen(rt.engine, "before_cursor_execute", listen)
+    try:
+        report = ScanReport("push")
+        ingest_records(rt, spec, records(150, 30), {}, report)  # one chunk, joining every incident
+    finally:
+        event.remove(rt.engine, "before_cursor_execute", listen)
+    assert report.new == 150
+    assert sum("FROM incident_messages" in st for st in statements) == 1, statements
+    assert sum("FROM silences" in st for st in statements) == 1
+    card_reads = [st for st in statements if "FROM deliveries" in st and "deliveries.kind = " in st
+                  and "DISTINCT" not in st]
+    assert len(card_reads) == 1, card_reads
+    with rt.sessions() as s:
+        updated = {d.incident_id for d in s.scalars(select(Delivery).where(Delivery.kind == "card_update"))}
+        held = {h.incident_id for h in s.scalars(select(SilenceHold))}
+    silenced = {i for i, b in by_brand.items() if b == BRANDS[0]}
+    assert held == silenced and not updated & silenced
+    assert updated == set(by_brand) - silenced
