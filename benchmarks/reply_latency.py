@@ -1,6 +1,7 @@
 """Chat command → reply latency: event POST to the bot → reply recorded by the local fake Feishu.
 
     .venv/bin/python benchmarks/reply_latency.py [--db URL] [--commands 200] [--chats 10] [--gap 0.5]
+    .venv/bin/python benchmarks/reply_latency.py --during-scan 10000 [--db URL]
 
 The whole path is real: the bot's HTTP endpoint (uvicorn), signature and decryption, the chat_inbox row, the
 command worker, the dispatcher, the outbox row, the delivery worker, lark-oapi, and the fake Feishu on
@@ -10,6 +11,11 @@ loopback recording the reply. Each of the chats sends its commands one after ano
 - wake-ups: a committed row wakes its worker (bot.wakeup), polling only as the fallback.
 Prints p50 / p95 / max for each and the ratio. Default database: a SQLite file in a temp folder; pass a
 PostgreSQL URL (an empty database: it is migrated and truncated) to measure there.
+
+`--during-scan N`: wake-ups mode twice, idle and while the same process ingests N items through the push
+webhook's path (`ingest_records`, finnsp texts, 60 brands, chunks of `scan.chunk_items`) on the same engine, as
+inside `yuqing run`: the replies' latency beside the idle run's, and how many of the scan's cards reached the
+fake Feishu before the scan ended (group_wait 0 here, so a card may go as soon as its chunk commits).
 """
 import argparse
 import statistics
@@ -23,6 +29,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from bot.config import load_config  # noqa: E402
 from bot.feishu.client import FeishuClient  # noqa: E402
@@ -51,7 +58,8 @@ def _truncate(url: str) -> None:
     engine.dispose()
 
 
-def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, gap: float) -> list[float]:
+def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, gap: float,
+             scan_items: int = 0) -> tuple[list[float], str]:
     feishu = FakeFeishu().start()
     if db_url.startswith("postgresql"):
         _truncate(db_url)
@@ -59,7 +67,19 @@ def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, 
            "FEISHU_VERIFICATION_TOKEN": TOKEN, "FEISHU_ENCRYPT_KEY": ENCRYPT_KEY}
     cfg = {**CONFIG, "feishu": {"domain": feishu.url}, "database": {"url": db_url, "auto_migrate": False},
            "alerting": {**CONFIG["alerting"], "chats": {**CONFIG["alerting"]["chats"], **{f"c{i}": f"oc_chat{i}" for i in range(chats)}}}}
+    news: list[dict] = []
+    if scan_items:
+        from datasets import data_dir
+        from scale import records, texts
+        rows, brands = texts(data_dir(None))
+        cfg["brands"] = [{"name": b} for b in brands]
+        cfg["sources"] = [{"name": "push", "kind": "webhook", "token_env": "BENCH_TOKEN", "platform": "news"}]
+        cfg["alerting"] = {**cfg["alerting"], "group_wait": 0}
     rt = Runtime.open(load_config(write_config(workdir, cfg), env=env), migrate=False)
+    if scan_items:
+        from bot.incidents.intake import analyzer_for
+        analyzer_for(rt.config).analyze  # built before the clock starts, as a running bot has it
+        news = records(rows, scan_items, rt.clock.now(), prefix="scan", span_hours=1.0)
     secrets = rt.loaded.secrets
     client = FeishuClient(secrets.app_id, secrets.app_secret.get_secret_value(), feishu.url)
     signals = SIGNALS if wake else None
@@ -84,9 +104,22 @@ def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, 
                     pending.append((said, started))
                 time.sleep(gap)
 
+    scanned: dict[str, float] = {}
+
+    def scan() -> None:
+        from jobs.scan import ScanReport, ingest_records
+        t0 = time.monotonic()
+        report = ScanReport("push", fetched=len(news))
+        ingest_records(rt, rt.config.sources[0], news, {}, report)
+        scanned.update(seconds=time.monotonic() - t0, ended=time.monotonic(), new=report.new)
+
     try:
         threads = [threading.Thread(target=one_chat, args=(i,)) for i in range(chats)]
-        for t in threads:
+        if news:
+            threads.insert(0, threading.Thread(target=scan))
+            threads[0].start()
+            time.sleep(1.0)  # the commands come while the scan is under way
+        for t in threads[1 if news else 0:]:
             t.start()
         for t in threads:
             t.join()
@@ -99,13 +132,21 @@ def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, 
         answered = {m.root_id: m.created for m in feishu.messages if m.root_id}
         for said, started in pending:
             latencies.append(answered[said] - started if said in answered else float("inf"))
+        note = ""
+        if news:
+            cards = [m for m in feishu.messages if m.msg_type == "interactive" and not m.root_id]
+            during = sum(1 for m in cards if m.created <= scanned["ended"])
+            last_reply = max((answered[s] for s, _ in pending if s in answered), default=0.0)
+            note = (f"scan of {len(news):,} items ({scanned['new']:,} new) took {scanned['seconds']:.1f} s; "
+                    f"{during} of its {len(cards)} cards reached the fake Feishu before it ended; the last command "
+                    f"was answered {scanned['ended'] - last_reply:.1f} s before the scan ended")
     finally:
         server.stop()
         delivery.stop()
         chat.close()
         rt.close()
         feishu.stop()
-    return latencies
+    return latencies, note
 
 
 def summary(xs: list[float]) -> tuple[float, float, float]:
@@ -119,20 +160,29 @@ def main() -> None:
     ap.add_argument("--commands", type=int, default=200)
     ap.add_argument("--chats", type=int, default=10)
     ap.add_argument("--gap", type=float, default=0.5, help="seconds between one chat's commands")
+    ap.add_argument("--during-scan", type=int, default=0, metavar="N",
+                    help="compare idle with a scan of N items in the same process (wake-ups mode)")
     args = ap.parse_args()
+    modes = ((("idle", True, 0), ("during scan", True, args.during_scan)) if args.during_scan
+             else (("polling", False, 0), ("wake-ups", True, 0)))
+    notes = []
     with tempfile.TemporaryDirectory() as tmp:
         url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         results = {}
-        for name, wake in (("polling", False), ("wake-ups", True)):
-            results[name] = summary(run_mode(wake, url, Path(tmp), args.commands, args.chats, args.gap))
+        for name, wake, items in modes:
+            latencies, note = run_mode(wake, url, Path(tmp), args.commands, args.chats, args.gap, items)
+            results[name] = summary(latencies)
+            notes += [note] if note else []
     print(f"{args.commands} commands over {args.chats} chats, {args.gap} s apart per chat; "
           f"database {url.split(':', 1)[0]}; event POST -> reply recorded by the fake Feishu")
-    print(f"{'mode':<10} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    print(f"{'mode':<12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, (p50, p95, mx) in results.items():
-        print(f"{name:<10} {p50 * 1000:8.0f} {p95 * 1000:8.0f} {mx * 1000:8.0f}")
-    (p50a, p95a, _), (p50b, p95b, _) = results["polling"], results["wake-ups"]
-    print(f"wake-ups / polling: p50 {p50b / p50a:.2f}x, p95 {p95b / p95a:.2f}x")
+        print(f"{name:<12} {p50 * 1000:8.0f} {p95 * 1000:8.0f} {mx * 1000:8.0f}")
+    (a, (p50a, p95a, _)), (b, (p50b, p95b, _)) = results.items()
+    print(f"{b} / {a}: p50 {p50b / p50a:.2f}x, p95 {p95b / p95a:.2f}x")
+    for note in notes:
+        print(note)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import metrics
+from bot.analysis.pipeline import Analysis
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import NewItem, accept_items, analyse, analyzer_for, analysis_columns, authority
@@ -70,15 +71,28 @@ def _reject(spec: SourceBase, report: ScanReport, index: int, reason: str) -> No
     log.warning("source %s: entry %d skipped: %s", spec.name, index + 1, reason)
 
 
-def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, chunk: list[tuple[int, NormalisedItem]],
-                now: datetime, report: ScanReport, healthy: bool = True) -> int:
-    """Store the chunk's new items with their analysis and hand them to the incident intake, in `session`'s
-    transaction: one dedup query, one insert, one grouping pass. Returns how many were stored."""
+@dataclass
+class Analysed:
+    """A chunk's items not stored yet, each with its analysis, made outside any transaction."""
+
+    items: list[NormalisedItem]
+    analyses: list[Analysis]
+    index: dict[int, int]  # id(item) → the entry's position in the batch (for rejections)
+    seconds: float
+
+
+def analyse_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source,
+                  chunk: list[tuple[int, NormalisedItem]], report: ScanReport) -> Analysed:
+    """The chunk's items not stored yet (one dedup query in `session`), analysed with the deployment's newest
+    model (yuqing train, looked up once a chunk). The analysis itself reads nothing: callers run it with no
+    transaction open, so the SQLite write lock is free for commands and deliveries meanwhile."""
     index = {id(item): n for n, item in chunk}
+    todo = unstored(session, row, [item for _, item in chunk])
+    analyzer = analyzer_for(rt.config, session)
+    session.commit()  # nothing is held while analysing
     started = time.perf_counter()
     fresh, analyses = [], []
-    analyzer = analyzer_for(rt.config, session)  # the deployment's newest model (yuqing train), once a chunk
-    for item in unstored(session, row, [item for _, item in chunk]):
+    for item in todo:
         try:
             analyses.append(analyse(rt.config, spec.name, item, analyzer))
         except Exception as exc:  # a text the analysis chokes on is rejected alone, the batch goes on
@@ -86,15 +100,25 @@ def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, ch
             _reject(spec, report, index[id(item)], f"cannot be analysed: {type(exc).__name__}: {exc}")
             continue
         fresh.append(item)
+    return Analysed(fresh, analyses, index, time.perf_counter() - started)
+
+
+def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, chunk: Analysed, now: datetime,
+                report: ScanReport, healthy: bool = True) -> int:
+    """Store the chunk's analysed items and hand them to the incident intake, in `session`'s transaction: one
+    insert (items another writer stored meanwhile are dropped by its ON CONFLICT), one grouping pass. Returns
+    how many were stored."""
+    started = time.perf_counter()
     weight = authority(rt.config, spec.name)
-    ids, rejected = insert_items(session, row, fresh, [item_values(row, item, weight, analysis_columns(a, weight))
-                                                       for item, a in zip(fresh, analyses)])
+    ids, rejected = insert_items(session, row, chunk.items, [
+        item_values(row, item, weight, analysis_columns(a, weight)) for item, a in zip(chunk.items, chunk.analyses)])
     for r in rejected:
-        _reject(spec, report, index[id(r.item)], r.reason)
-    new = [NewItem(ids[item.external_id], item, a) for item, a in zip(fresh, analyses) if item.external_id in ids]
+        _reject(spec, report, chunk.index[id(r.item)], r.reason)
+    new = [NewItem(ids[item.external_id], item, a) for item, a in zip(chunk.items, chunk.analyses)
+           if item.external_id in ids]
     report.new += len(new)
     report.matched += accept_items(session, rt.config, spec.name, new, now).matched
-    metrics.ANALYSIS_SECONDS.inc(time.perf_counter() - started)
+    metrics.ANALYSIS_SECONDS.inc(chunk.seconds + time.perf_counter() - started)
     metrics.ITEMS_ANALYSED.inc(len(new))
     if healthy:
         record_success(session, rt.config, row, now, len(new))
@@ -104,8 +128,9 @@ def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, ch
 def ingest(rt: Runtime, spec: SourceBase, items: list[tuple[int, NormalisedItem]], now: datetime,
            report: ScanReport, finish: Callable[[Source], None] = lambda row: None, healthy: bool = True) -> None:
     """Store the items in chunks of `scan.chunk_items`, each committed on its own so no transaction (nor the
-    SQLite write lock) is held for a whole scan; `finish` (the source's new cursor) runs in the last chunk's.
-    The source is marked healthy only when `healthy` (what is usable is stored either way).
+    SQLite write lock) is held for a whole scan, and none while a chunk is analysed; `finish` (the source's new
+    cursor) runs in the last chunk's transaction. The source is marked healthy only when `healthy` (what is
+    usable is stored either way).
 
     A crash between chunks keeps the chunks committed and not the cursor: the next scan reads the same entries
     again, and the dedup stores only those not stored yet — nothing lost, nothing doubled.
@@ -113,9 +138,13 @@ def ingest(rt: Runtime, spec: SourceBase, items: list[tuple[int, NormalisedItem]
     size = rt.config.scan.chunk_items
     chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
     for n, chunk in enumerate(chunks):
+        with rt.sessions() as session:
+            session.begin()
+            analysed = analyse_chunk(session, rt, spec, source_row(session, spec.name, spec.kind, spec.platform, now),
+                                     chunk, report)
         with rt.sessions() as session, session.begin():
             row = source_row(session, spec.name, spec.kind, spec.platform, now)
-            store_chunk(session, rt, spec, row, chunk, now, report, healthy)
+            store_chunk(session, rt, spec, row, analysed, now, report, healthy)
             if n == len(chunks) - 1:
                 finish(row)
 
