@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/scale.py ingest --db postgresql+psycopg://postgres@127.0.0.1:5432/bench --stored 0
     .venv/bin/python benchmarks/scale.py incident --db sqlite --items 20000
     .venv/bin/python benchmarks/scale.py status --db sqlite --open 5000
+    .venv/bin/python benchmarks/scale.py memory --db sqlite --sizes 5000,20000,50000
 
 `ingest`: the database is pre-filled with N items (N from --stored) in N/31 incidents, then `--items` new items
 go through the push webhook's path (`ingest_records`: normalise, dedup, analyse, store, group, grade, queue
@@ -11,7 +12,10 @@ cards, in chunks of `scan.chunk_items`); the baseline is the same items through 
 Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per new item (target ≤ 3).
 `incident`: `--items` items about one brand within an hour join one incident, pushed in batches of 1,000; ms
 per item of the first and the last batch, beside analysis alone. `status`: `/status` (its card, read and rendered)
-and an escalation and a reminder tick at `--open` open incidents, beside the same at 50.
+and an escalation and a reminder tick at `--open` open incidents, beside the same at 50. `memory`: for each
+size, a fresh process builds the records, then ingests them (chunks of `scan.chunk_items`); reported: resident
+memory before the ingest and its peak during it (sampled every 20 ms), whose difference should not grow with the
+size of the scan (the records themselves are built before the first reading).
 
 Texts are finnsp-bdci2019 (train + eval, see datasets.py for where it comes from), the 60 most-named entities
 as brands; new items are those texts again with a repost prefix and tag per round, as in throughput.py. The
@@ -301,19 +305,66 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
         rt.close()
 
 
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cmd_memory_one(args, rows, brands, workdir: Path) -> None:
+    import threading
+    url = fresh_database(args.db, workdir, f"memory{args.items}")
+    rt = runtime(url, brands, workdir)
+    now = rt.clock.now()
+    analyzer_for(rt.config).analyze
+    recs = records(rows, args.items, now)
+    before = rss_mb()
+    peak = [before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            peak[0] = max(peak[0], rss_mb())
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    took, _statements, report = scan(rt, recs)
+    done.set()
+    sampler.join()
+    print(f"{rt.engine.dialect.name}\t{args.items}\t{report.new}\t{before:.0f}\t{peak[0]:.0f}\t{took:.1f}")
+    rt.close()
+
+
+def cmd_memory(args, rows, brands, workdir: Path) -> None:
+    import subprocess
+    print("| database | items in the scan | stored | RSS before, MB | peak RSS during, MB | growth, MB | scan s |\n"
+          "|---|---|---|---|---|---|---|")
+    for n in [int(x) for x in args.sizes.split(",")]:
+        out = subprocess.run([sys.executable, __file__, "memory-one", "--db", args.db, "--items", str(n)]
+                             + (["--data", args.data] if args.data else []),
+                             check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        db, items, new, before, peak, took = out.split("\t")
+        print(f"| {db} | {int(items):,} | {int(new):,} | {before} | {peak} | {float(peak) - float(before):.0f} | "
+              f"{took} |", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("ingest", "incident", "status"))
+    ap.add_argument("what", choices=("ingest", "incident", "status", "memory", "memory-one"))
     ap.add_argument("--db", default="sqlite", help="sqlite, or a PostgreSQL URL of a database this may empty")
     ap.add_argument("--data")
     ap.add_argument("--stored", default="0,100000")
     ap.add_argument("--items", type=int, default=3000)
     ap.add_argument("--open", type=int, default=5000)
+    ap.add_argument("--sizes", default="5000,20000,50000")
     args = ap.parse_args()
     rows, brands = texts(data_dir(args.data))
     workdir = Path(tempfile.mkdtemp(prefix="yuqing-scale-"))
     try:
-        {"ingest": cmd_ingest, "incident": cmd_incident, "status": cmd_status}[args.what](args, rows, brands, workdir)
+        {"ingest": cmd_ingest, "incident": cmd_incident, "status": cmd_status, "memory": cmd_memory,
+         "memory-one": cmd_memory_one}[args.what](args, rows, brands, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

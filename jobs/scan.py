@@ -7,7 +7,8 @@ Every other path that stores items (the push webhook, `yuqing import`) goes thro
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,22 +48,20 @@ class ScanReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)  # (index of the entry, reason)
 
 
-def normalise_entries(spec: SourceBase, entries: Sequence[RawEntry | None], now: datetime,
-                      report: ScanReport) -> list[tuple[int, NormalisedItem]]:
-    """The usable entries, normalised, with their index; the others (None: not even a record) are logged and
-    counted as skipped."""
-    items = []
+def normalise_entries(spec: SourceBase, entries: Iterable[RawEntry | None], now: datetime,
+                      report: ScanReport) -> Iterator[tuple[int, NormalisedItem]]:
+    """The usable entries, normalised as they are consumed (a chunk at a time), with their index; the others
+    (None: not even a record) are logged and counted as skipped."""
     for n, entry in enumerate(entries):
         try:
             if entry is None:
                 raise UnusableEntry("not a JSON object")
-            items.append((n, normalise(entry, spec.name, spec.platform, now)))
+            yield n, normalise(entry, spec.name, spec.platform, now)
         except UnusableEntry as exc:
             _reject(spec, report, n, str(exc))
         except Exception as exc:  # one record the normaliser chokes on must not blind the whole source
             log.exception("source %s: entry %d cannot be normalised", spec.name, n + 1)
             _reject(spec, report, n, f"cannot be read: {type(exc).__name__}: {exc}")
-    return items
 
 
 def _reject(spec: SourceBase, report: ScanReport, index: int, reason: str) -> None:
@@ -125,28 +124,35 @@ def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, ch
     return len(new)
 
 
-def ingest(rt: Runtime, spec: SourceBase, items: list[tuple[int, NormalisedItem]], now: datetime,
-           report: ScanReport, finish: Callable[[Source], None] = lambda row: None, healthy: bool = True) -> None:
+def ingest(rt: Runtime, spec: SourceBase, items: Iterable[tuple[int, NormalisedItem]], now: datetime,
+           report: ScanReport, finish: Callable[[Source], None] = lambda row: None, healthy: bool = True) -> int:
     """Store the items in chunks of `scan.chunk_items`, each committed on its own so no transaction (nor the
     SQLite write lock) is held for a whole scan, and none while a chunk is analysed; `finish` (the source's new
-    cursor) runs in the last chunk's transaction. The source is marked healthy only when `healthy` (what is
-    usable is stored either way).
+    cursor) runs in the last chunk's transaction. Items are taken from `items` a chunk at a time, so what a scan
+    holds in memory does not grow with its size. A chunk with something usable in it (or the only, empty chunk
+    of an empty fetch) marks the source healthy when `healthy`. Returns how many items were usable.
 
     A crash between chunks keeps the chunks committed and not the cursor: the next scan reads the same entries
     again, and the dedup stores only those not stored yet — nothing lost, nothing doubled.
     """
     size = rt.config.scan.chunk_items
-    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
-    for n, chunk in enumerate(chunks):
+    pending = iter(items)
+    chunk, usable = list(islice(pending, size)), 0
+    while True:
+        following = list(islice(pending, size)) if chunk else []
+        usable += len(chunk)
         with rt.sessions() as session:
             session.begin()
             analysed = analyse_chunk(session, rt, spec, source_row(session, spec.name, spec.kind, spec.platform, now),
                                      chunk, report)
         with rt.sessions() as session, session.begin():
             row = source_row(session, spec.name, spec.kind, spec.platform, now)
-            store_chunk(session, rt, spec, row, analysed, now, report, healthy)
-            if n == len(chunks) - 1:
+            store_chunk(session, rt, spec, row, analysed, now, report, healthy and bool(chunk or not report.fetched))
+            if not following:
                 finish(row)
+        if not following:
+            return usable
+        chunk = following
 
 
 def unhealthy(result: FetchResult, report: ScanReport, usable: int) -> str | None:
@@ -162,9 +168,8 @@ def ingest_records(rt: Runtime, spec: SourceBase, records: list, fields: dict[st
     """Records read from a file or pushed to the webhook (JSON objects; anything else is skipped with a reason)
     → stored and handed to the intake in chunks. Returns how many were usable items (stored or duplicates)."""
     now = rt.clock.now()
-    entries = [entry_from_record(r, fields) if isinstance(r, dict) else None for r in records]
-    items = normalise_entries(spec, entries, now, report)
-    ingest(rt, spec, items, now, report)
+    entries = (entry_from_record(r, fields) if isinstance(r, dict) else None for r in records)
+    ingest(rt, spec, normalise_entries(spec, entries, now, report), now, report)
     return len(records) - len(report.rejected)
 
 
@@ -201,8 +206,6 @@ def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
         for note in result.problems:
             log.warning("source %s: %s", spec.name, note)
         report.problems, report.fetched = list(result.problems), len(result.entries)
-        items = normalise_entries(spec, result.entries, now, report)
-        problem = unhealthy(result, report, len(items))
 
         def finish(row: Source) -> None:
             if not result.not_modified:
@@ -211,8 +214,9 @@ def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
                 row.cursor = result.cursor
 
         # what is usable is kept even when the source is unwell
-        ingest(rt, spec, items, now, report, finish, healthy=problem is None)
-        report.error = problem
+        usable = ingest(rt, spec, normalise_entries(spec, result.entries, now, report), now, report, finish,
+                        healthy=result.malformed is None)
+        report.error = unhealthy(result, report, usable)
     except SourceError as exc:
         report.error = exc.reason
     except (OperationalError, InterfaceError) as exc:  # an outage, not a bug: one line, no traceback
