@@ -11,7 +11,8 @@ cards, in chunks of `scan.chunk_items`); the baseline is the same items through 
 Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per new item (target ≤ 3).
 `incident`: `--items` items about one brand within an hour join one incident, pushed in batches of 1,000; ms
 per item of the first and the last batch, beside analysis alone. `status`: `/status` (its summary and digest)
-and an escalation and a reminder tick at `--open` open incidents, beside the same at 50.
+and an escalation and a reminder tick at `--open` open incidents (each with a card sent 48 h ago or less), each tick
+twice (the second finds nothing new), beside the same at 50.
 
 Texts are finnsp-bdci2019 (train + eval, see datasets.py for where it comes from), the 60 most-named entities
 as brands; new items are those texts again with a repost prefix and tag per round, as in throughput.py. The
@@ -41,7 +42,7 @@ from bot.incidents.intake import analyse, analyzer_for
 from bot.items.normalise import RawEntry, normalise
 from bot.items.urls import canonical_url
 from bot.items.normalise import url_key
-from bot.models import Incident, IncidentEvent, Item, Source
+from bot.models import Delivery, Incident, IncidentEvent, IncidentMessage, Item, Source
 from bot.runtime import Runtime
 from jobs.scan import ScanReport, ingest_records
 
@@ -235,7 +236,7 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
     with rt.engine.begin() as conn:
         source_id = conn.execute(insert(Source).values(
             name="history", kind="file", platform="news", cursor={}, created_at=now).returning(Source.id)).scalar()
-        incs, events, items = [], [], []
+        incs, events, items, cards, messages = [], [], [], [], []
         for k in range(n):
             at = now - timedelta(hours=48) * (k + 1) / n
             brand, ev, grade = brands[k % len(brands)], f"{EVENTS[k % 5]}-{k}", ("重大", "一般", "轻微")[k % 3]
@@ -248,6 +249,12 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
                          "acknowledged_at": at + timedelta(minutes=3) if k % 3 else None})
             events.append({"incident_id": k + 1, "at": at, "kind": "graded", "via": "system", "text": "自动定级",
                            "detail": {"from": None, "to": grade}})
+            sent = at + timedelta(seconds=30)  # each incident's card went out after group_wait
+            cards.append({"uuid": f"card-{k}", "kind": "incident_card", "incident_id": k + 1, "chat_id": "oc_bench",
+                          "msg_type": "interactive", "payload": {"item_count": 3}, "status": "sent", "attempts": 1,
+                          "next_attempt_at": at, "message_id": f"om_{k}", "created_at": at, "sent_at": sent})
+            messages.append({"incident_id": k + 1, "chat_id": "oc_bench", "message_id": f"om_{k}",
+                             "created_at": sent})
             for j in range(3):
                 h = random.getrandbits(63)
                 items.append({"source_id": source_id, "external_id": f"s{k}-{j}", "url_key": None, "url": None,
@@ -258,8 +265,10 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
         conn.execute(insert(Incident), incs)
         conn.execute(insert(IncidentEvent), events)
         conn.execute(insert(Item), items)
+        conn.execute(insert(Delivery), cards)
+        conn.execute(insert(IncidentMessage), messages)
         if conn.dialect.name == "postgresql":
-            for table in ("items", "incidents", "incident_events"):
+            for table in ("items", "incidents", "incident_events", "deliveries", "incident_messages"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
     with rt.engine.begin() as conn:
@@ -280,7 +289,8 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
     from jobs.remind import remind_due
 
     print("| database | open incidents | /status ms (statements) | escalation tick ms (statements) | "
-          "again, nothing new ms (statements) | reminder tick ms (statements) |\n|---|---|---|---|---|---|")
+          "again, nothing new ms (statements) | reminder tick ms (statements) | again, nothing new ms (statements) |"
+          "\n|---|---|---|---|---|---|---|")
     for n in (50, args.open):
         url = fresh_database(args.db, workdir, f"status{n}")
         rt = runtime(url, brands, workdir)
@@ -297,7 +307,8 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
         esc = timed(rt, lambda: run_escalations(rt))
         esc2 = timed(rt, lambda: run_escalations(rt))
         rem = timed(rt, lambda: remind_due(rt))
-        cells = " | ".join(f"{t * 1000:,.0f} ({c:,})" for t, c in (st, esc, esc2, rem))
+        rem2 = timed(rt, lambda: remind_due(rt))
+        cells = " | ".join(f"{t * 1000:,.0f} ({c:,})" for t, c in (st, esc, esc2, rem, rem2))
         print(f"| {rt.engine.dialect.name} | {n:,} | {cells} |", flush=True)
         rt.close()
 
