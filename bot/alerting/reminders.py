@@ -29,26 +29,27 @@ def reminders_due(session: Session, now: datetime) -> bool:
 
 def remind_all(session: Session, config: Config, now: datetime) -> int:
     """Decide again, under their row locks, every incident whose reminder time has come: queue the reminders due
-    and store each one's next time; returns the messages queued."""
+    and store each one's next time; returns the messages queued. Reads a constant number of queries besides the
+    reminders queued."""
+    t = Timing.from_config(config.alerting)
     incidents = session.scalars(select(Incident).where(Incident.remind_at <= now)
                                 .order_by(Incident.remind_at, Incident.id).with_for_update()).all()
-    queued, times = 0, {}
-    for inc in incidents:
-        sent, times[inc.id] = remind(session, config, inc, now)
+    # only an unacknowledged incident can be waiting for a reminder, whatever its card and pings
+    waiting = [inc for inc in incidents if next_reminder_at(inc.state, now, None, t) is not None]
+    clocks = queries.reminder_clocks(session, [inc.id for inc in waiting])
+    queued, times = 0, dict.fromkeys((inc.id for inc in incidents), None)
+    for inc in waiting:
+        sent, times[inc.id] = remind(session, config, inc, *clocks[inc.id], now, t)
         queued += sent
     store_due(session, "remind_at", times)
     return queued
 
 
-def remind(session: Session, config: Config, inc: Incident, now: datetime) -> tuple[int, datetime | None]:
-    """Queue this incident's reminder if its repeat interval has passed; returns the messages queued and when
-    the next reminder falls due."""
-    t = Timing.from_config(config.alerting)
-    if next_reminder_at(inc.state, now, None, t) is None:
-        return 0, None  # not waiting to be reminded whatever its card and pings: no need to read them
-    sent_at = queries.first_card_sent_at(session, inc.id)
-    # an escalation step pings the team too: the repeat interval counts from whichever came last
-    pinged = queries.last_ping_at(session, inc.id)
+def remind(session: Session, config: Config, inc: Incident, sent_at: datetime | None, pinged: datetime | None,
+           now: datetime, t: Timing) -> tuple[int, datetime | None]:
+    """Queue this incident's reminder if its repeat interval has passed since its first card (`sent_at`) or the
+    last ping (`pinged`: a reminder or an escalation step); returns the messages queued and when the next
+    reminder falls due."""
     reason = reminder_reason(inc.state, sent_at, pinged, now, t)
     if reason is not NotifyReason.REPEAT or sent_at is None:
         return 0, next_reminder_at(inc.state, sent_at, pinged, t)
@@ -58,5 +59,5 @@ def remind(session: Session, config: Config, inc: Incident, now: datetime) -> tu
                    mentions=mentions, key=(reminder_number(sent_at, now, t),), meta={"reason": reason.value})
     rows = submit(session, config, out, now)
     # held back by a silence, or queued by another worker already: the stored pings say when to look again
-    pinged = now if rows else queries.last_ping_at(session, inc.id)
+    pinged = now if rows else queries.reminder_clocks(session, [inc.id])[inc.id][1]
     return len(rows), next_reminder_at(inc.state, sent_at, pinged, t)
