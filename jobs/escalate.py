@@ -4,7 +4,7 @@ in one transaction, then those with a step due fired each in its own (the steps 
 import logging
 from dataclasses import dataclass
 
-from bot.incidents.escalation import escalate_incident, recheck_due, with_steps_due
+from bot.incidents.escalation import escalate_incident, escalations_due, with_steps_due
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ def run_escalations(rt: Runtime) -> EscalateReport:
     """Fire every escalation step that is due now; each incident in its own transaction."""
     report, now = EscalateReport(), rt.clock.now()
     with rt.sessions() as session:
-        if not recheck_due(session, now):
+        if not escalations_due(session, now):
             return report  # one indexed read, whatever the number of open incidents
     with rt.sessions() as session, session.begin():
         ids = with_steps_due(session, rt.config, now)

@@ -64,7 +64,7 @@ def decide(config: Config, inc: Incident, snap: IncidentSnapshot, done: set[str]
     return Decision(steps, next_escalation_at(snap, deadlines, done | {s.key for s in steps}, policy))
 
 
-def recheck_due(session: Session, now: datetime) -> bool:
+def escalations_due(session: Session, now: datetime) -> bool:
     """Whether any incident's escalation time has come (one index lookup): a quiet tick stops here."""
     return session.scalar(select(Incident.id).where(Incident.escalate_at <= now).limit(1)) is not None
 
