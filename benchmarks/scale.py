@@ -12,7 +12,8 @@ cards, in chunks of `scan.chunk_items`); the baseline is the same items through 
 Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per new item (target ≤ 3).
 `incident`: `--items` items about one brand within an hour join one incident, pushed in batches of 1,000; ms
 per item of the first and the last batch, beside analysis alone. `status`: `/status` (its card, read and rendered)
-and an escalation and a reminder tick at `--open` open incidents, beside the same at 50. `memory`: for each
+and an escalation and a reminder tick at `--open` open incidents (each with a card sent 48 h ago or less), each tick
+twice on a clock that stands still (the second finds nothing new), beside the same at 50. `memory`: for each
 size, a fresh process builds the records, then ingests them (chunks of `scan.chunk_items`); reported: resident
 memory before the ingest and its peak during it (sampled every 20 ms), whose difference should not grow with the
 size of the scan (the records themselves are built before the first reading).
@@ -45,7 +46,7 @@ from bot.incidents.intake import analyse, analyzer_for
 from bot.items.normalise import RawEntry, normalise
 from bot.items.urls import canonical_url
 from bot.items.normalise import url_key
-from bot.models import Incident, IncidentEvent, Item, Source
+from bot.models import Delivery, Incident, IncidentEvent, IncidentMessage, Item, Source
 from bot.runtime import Runtime
 from jobs.scan import ScanReport, ingest_records
 
@@ -72,7 +73,17 @@ def records(rows, n: int, now: datetime, prefix: str = "new", span_hours: float 
     return out
 
 
-def runtime(url: str, brands: list[str], workdir: Path) -> Runtime:
+class StoppedClock:
+    """Time that stands still: a tick timed twice finds nothing new the second time."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(timezone.utc)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def runtime(url: str, brands: list[str], workdir: Path, clock: StoppedClock | None = None) -> Runtime:
     cfg = {"database": {"url": url, "auto_migrate": True},
            "brands": [{"name": b} for b in brands],
            "sources": [{"name": "bench", "kind": "webhook", "token_env": "BENCH_TOKEN", "platform": "news"}],
@@ -80,7 +91,7 @@ def runtime(url: str, brands: list[str], workdir: Path) -> Runtime:
            "team": {"members": [{"open_id": "ou_lead", "name": "李四", "role": "lead"}]}}
     path = workdir / "config.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
-    return Runtime.open(load_config(path, env={}))
+    return Runtime.open(load_config(path, env={}), clock=clock)
 
 
 def fresh_database(arg: str, workdir: Path, tag: str) -> str:
@@ -239,7 +250,7 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
     with rt.engine.begin() as conn:
         source_id = conn.execute(insert(Source).values(
             name="history", kind="file", platform="news", cursor={}, created_at=now).returning(Source.id)).scalar()
-        incs, events, items = [], [], []
+        incs, events, items, cards, messages = [], [], [], [], []
         for k in range(n):
             at = now - timedelta(hours=48) * (k + 1) / n
             brand, ev, grade = brands[k % len(brands)], f"{EVENTS[k % 5]}-{k}", ("重大", "一般", "轻微")[k % 3]
@@ -249,9 +260,16 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
                          "engagement": 0, "platforms": ["news"], "sources": ["history"], "topics": [],
                          "sentiment": 0.3, "is_drill": False, "policy": {}, "first_seen_at": at, "last_seen_at": at,
                          "opened_at": at, "updated_at": at, "version": 1, "owner": "ou_lead" if k % 3 else None,
+                         "escalate_at": at, "remind_at": at,  # as the migration leaves open incidents
                          "acknowledged_at": at + timedelta(minutes=3) if k % 3 else None})
             events.append({"incident_id": k + 1, "at": at, "kind": "graded", "via": "system", "text": "自动定级",
                            "detail": {"from": None, "to": grade}})
+            sent = at + timedelta(seconds=30)  # each incident's card went out after group_wait
+            cards.append({"uuid": f"card-{k}", "kind": "incident_card", "incident_id": k + 1, "chat_id": "oc_bench",
+                          "msg_type": "interactive", "payload": {"item_count": 3}, "status": "sent", "attempts": 1,
+                          "next_attempt_at": at, "message_id": f"om_{k}", "created_at": at, "sent_at": sent})
+            messages.append({"incident_id": k + 1, "chat_id": "oc_bench", "message_id": f"om_{k}",
+                             "created_at": sent})
             for j in range(3):
                 h = random.getrandbits(63)
                 items.append({"source_id": source_id, "external_id": f"s{k}-{j}", "url_key": None, "url": None,
@@ -262,8 +280,10 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
         conn.execute(insert(Incident), incs)
         conn.execute(insert(IncidentEvent), events)
         conn.execute(insert(Item), items)
+        conn.execute(insert(Delivery), cards)
+        conn.execute(insert(IncidentMessage), messages)
         if conn.dialect.name == "postgresql":
-            for table in ("items", "incidents", "incident_events"):
+            for table in ("items", "incidents", "incident_events", "deliveries", "incident_messages"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                   f"(SELECT max(id) FROM {table}))"))
     with rt.engine.begin() as conn:
@@ -284,10 +304,11 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
     from jobs.remind import remind_due
 
     print("| database | open incidents | /status ms (statements) | escalation tick ms (statements) | "
-          "again, nothing new ms (statements) | reminder tick ms (statements) |\n|---|---|---|---|---|---|")
+          "again, nothing new ms (statements) | reminder tick ms (statements) | again, nothing new ms (statements) |"
+          "\n|---|---|---|---|---|---|---|")
     for n in (50, args.open):
         url = fresh_database(args.db, workdir, f"status{n}")
-        rt = runtime(url, brands, workdir)
+        rt = runtime(url, brands, workdir, StoppedClock())
         now = rt.clock.now()
         open_incidents(rt, rows, brands, n, now)
 
@@ -300,7 +321,8 @@ def cmd_status(args, rows, brands, workdir: Path) -> None:
         esc = timed(rt, lambda: run_escalations(rt))
         esc2 = timed(rt, lambda: run_escalations(rt))
         rem = timed(rt, lambda: remind_due(rt))
-        cells = " | ".join(f"{t * 1000:,.0f} ({c:,})" for t, c in (st, esc, esc2, rem))
+        rem2 = timed(rt, lambda: remind_due(rt))
+        cells = " | ".join(f"{t * 1000:,.0f} ({c:,})" for t, c in (st, esc, esc2, rem, rem2))
         print(f"| {rt.engine.dialect.name} | {n:,} | {cells} |", flush=True)
         rt.close()
 

@@ -1,13 +1,9 @@
-"""The reminder tick: each unacknowledged incident with a card (the decision: `bot.alerting.reminders`)."""
+"""The reminder tick: the incidents whose reminder time has come (the decision: `bot.alerting.reminders`)."""
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from bot.alerting.reminders import remind
-from bot.models import Incident, IncidentMessage
+from bot.alerting.reminders import remind_all, reminders_due
 from bot.runtime import Runtime
-from bot.state import State
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +16,11 @@ class RemindReport:
 def remind_due(rt: Runtime) -> RemindReport:
     """Queue a thread reminder for each unacknowledged incident whose repeat interval has passed."""
     report, now = RemindReport(), rt.clock.now()
+    with rt.sessions() as session:
+        if not reminders_due(session, now):
+            return report  # one indexed read, whatever the number of open incidents
     with rt.sessions() as session, session.begin():
-        incidents = session.scalars(select(Incident).where(
-            Incident.state == State.TRIGGERED.value,
-            Incident.id.in_(select(IncidentMessage.incident_id)))).all()
-        for inc in incidents:
-            report.reminded += remind(session, rt.config, inc, now)
+        report.reminded = remind_all(session, rt.config, now)
     if report.reminded:
         log.info("queued %d reminder(s) for unacknowledged incidents", report.reminded)
     return report

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.leases import Leases
 from bot.migrate import optimize
+from bot.models.due import recheck_open
 from bot.runtime import Runtime
 from jobs.remind import remind_due
 from jobs.digest import send_digest
@@ -69,6 +70,8 @@ def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None,
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
     now = rt.clock.now()
+    with rt.sessions() as session, session.begin():
+        recheck_open(session)
 
     def shared(job_id: str, every: float, fn, *args, name: str, jitter: float = 0.0, tick: float = TICK) -> None:
         scheduler.add_job(leases.run_exclusive, "interval", args=(job_id, timedelta(seconds=every), fn, *args),

@@ -77,6 +77,15 @@ def reminder_reason(state: str, card_sent_at: datetime | None, last_reminder_at:
     return NotifyReason.REPEAT if now - since >= t.repeat_interval else NotifyReason.NONE
 
 
+def next_reminder_at(state: str, card_sent_at: datetime | None, last_reminder_at: datetime | None,
+                     t: Timing) -> datetime | None:
+    """When `reminder_reason` next says REPEAT (None: it cannot until something is written). Stored as the
+    incident's `remind_at`."""
+    if state != "triggered" or card_sent_at is None or t.repeat_interval <= timedelta(0):
+        return None
+    return (last_reminder_at or card_sent_at) + t.repeat_interval
+
+
 def reminder_number(card_sent_at: datetime, now: datetime, t: Timing) -> int:
     """Which reminder this is (1, 2, …): part of its delivery key, so two workers cannot both send it."""
     return int((now - card_sent_at) / t.repeat_interval)

@@ -9,8 +9,8 @@ from bot.alerting.pipeline import AHEAD, ReadAhead, card_chats, card_rows
 from bot.models import Delivery, Escalation, IncidentMessage
 
 __all__ = ["card_chats", "card_rows", "count_by_status", "first_card_sent_at", "items_at_last_notice",
-           "last_chat_message_at", "last_notified_at", "last_ping_at", "last_reminder_at", "list_deliveries",
-           "posted_cards", "unstarted_update"]
+           "last_chat_message_at", "last_notified_at", "list_deliveries", "posted_cards", "reminder_clocks",
+           "unstarted_update"]
 
 CARD, UPDATE = Outbound.INCIDENT_CARD.value, Outbound.CARD_UPDATE.value
 
@@ -86,17 +86,27 @@ def items_at_last_notice(session: Session, incident_id: int) -> int | None:
     return max(counts) if counts else None
 
 
-def last_reminder_at(session: Session, incident_id: int) -> datetime | None:
-    return session.scalar(select(func.max(Delivery.created_at)).where(
-        Delivery.incident_id == incident_id, Delivery.kind == Outbound.REMINDER.value))
-
-
-def last_ping_at(session: Session, incident_id: int) -> datetime | None:
-    """The last time the team was pinged about the incident: a reminder, or an escalation step."""
-    escalated = session.scalar(select(func.max(Escalation.fired_at)).where(
-        Escalation.incident_id == incident_id, ~Escalation.step.like("resurgence%")))
-    times: list[datetime] = [t for t in (last_reminder_at(session, incident_id), escalated) if t is not None]
-    return max(times, default=None)
+def reminder_clocks(session: Session, ids: list[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """Each incident's first card sent (as `first_card_sent_at`) and the last time the team was pinged about it:
+    a reminder queued, or an escalation step fired (a resurgence is not a ping). Three queries per thousand."""
+    first: dict[int | None, datetime | None] = {}
+    pings: dict[int | None, list[datetime]] = {}
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        chunk = ids[start:start + 1000]
+        for incident_id, at in session.execute(select(Delivery.incident_id, func.min(Delivery.sent_at)).where(
+                Delivery.incident_id.in_(chunk), Delivery.kind == CARD, Delivery.status == "sent")
+                .group_by(Delivery.incident_id)):
+            first[incident_id] = at
+        for stmt in (select(Delivery.incident_id, func.max(Delivery.created_at)).where(
+                         Delivery.incident_id.in_(chunk), Delivery.kind == Outbound.REMINDER.value)
+                     .group_by(Delivery.incident_id),
+                     select(Escalation.incident_id, func.max(Escalation.fired_at)).where(
+                         Escalation.incident_id.in_(chunk), ~Escalation.step.like("resurgence%"))
+                     .group_by(Escalation.incident_id)):
+            for incident_id, at in session.execute(stmt):
+                if at is not None:
+                    pings.setdefault(incident_id, []).append(at)
+    return {i: (first.get(i), max(pings[i]) if i in pings else None) for i in ids}
 
 
 def first_card_sent_at(session: Session, incident_id: int) -> datetime | None:

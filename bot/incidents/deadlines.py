@@ -313,3 +313,19 @@ def due_escalations(s: IncidentSnapshot, deadlines: list[Deadline], fired_steps:
             targets, name = _targets(s, d.kind, number, on_call)
             steps.append(Step(key, d.kind, number, at, targets, _text(s, d, number, name, targets, policy, now)))
     return steps
+
+
+def next_escalation_at(s: IncidentSnapshot, deadlines: list[Deadline], fired_steps: set[str],
+                       policy: Policy) -> datetime | None:
+    """When `due_escalations` next has a step to fire: the earliest step not fired yet of an unmet deadline
+    (None: none is left, or the incident is closed). Stored as the incident's `escalate_at`."""
+    if s.closed:
+        return None
+    times = []
+    for d in deadlines:
+        if d.met_at is not None:
+            continue
+        offsets = policy.ack_steps if d.kind is Kind.ACK else policy.reminder_steps
+        times += [d.due_at + timedelta(minutes=minutes) for number, minutes in enumerate(offsets, 1)
+                  if step_key(d, number) not in fired_steps]
+    return min(times, default=None)

@@ -207,7 +207,9 @@ class BatchIncidentStore:
                  "reasons": [], "heat": 0.0, "item_count": 0, "velocity": 0.0, "engagement": 0, "platforms": [],
                  "sources": [], "topics": [], "sentiment": None, "is_drill": False, "policy": {},
                  "first_seen_at": n.first_seen, "last_seen_at": n.last_seen, "opened_at": self.now,
-                 "updated_at": self.now, "version": 1} for n in self._new.values()]
+                 # the ticks look at a new incident at once (bot.models.due)
+                 "updated_at": self.now, "escalate_at": self.now, "remind_at": self.now, "version": 1}
+                for n in self._new.values()]
         make = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
         stmt = make(Incident).values(rows).on_conflict_do_nothing(index_elements=["open_key"])
         by_key = {key: id_ for id_, key in self.session.execute(stmt.returning(Incident.id, Incident.open_key))}

@@ -49,6 +49,11 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
     updated_at: Mapped[datetime]
+    # when the escalation tick and the reminder tick must next look at it (NULL: nothing can fall due). Only an
+    # index of the pure decisions: never later than they make something due; a write that may change them sets
+    # it back to opened_at, "look now" (bot.models.due)
+    escalate_at: Mapped[datetime | None] = mapped_column(index=True)
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
     # bumped on every state change: two racing writers cannot both win
     version: Mapped[int] = mapped_column(default=1)
 

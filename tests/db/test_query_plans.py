@@ -122,3 +122,61 @@ def test_status_and_the_digest_take_as_many_queries_for_60_open_incidents_as_for
         status()
         counts.append(len(capture(rt.engine, status)))
     assert counts[0] == counts[1], counts
+
+
+def _open_with_cards(rt, clock, first: int, n: int) -> None:
+    from bot.models import Delivery, IncidentEvent
+    from tests.builders.incidents import make_incident
+
+    with rt.sessions() as s, s.begin():
+        for k in range(first, first + n):
+            inc = make_incident(s, clock.now(), grade=("重大", "一般", "轻微")[k % 3], n=k,
+                                state=("triggered", "acknowledged", "in_progress")[k % 3],
+                                card_message_id=f"om_{k}")
+            s.add(IncidentEvent(incident_id=inc.id, at=clock.now(), kind="graded", via="system", text="",
+                                detail={"to": inc.grade}))
+            s.add(Delivery(uuid=f"card-{k}", kind="incident_card", incident_id=inc.id, chat_id="oc_crisis",
+                           payload={}, status="sent", attempts=1, next_attempt_at=clock.now(),
+                           message_id=f"om_{k}", created_at=clock.now(), sent_at=clock.now()))
+
+
+def test_ticks_take_as_many_statements_for_200_open_incidents_as_for_10(make_runtime, clock):
+    """A quiet tick is one indexed read; a tick after a start, looking at every open incident again with nothing
+    due, is a constant number of set-based reads and one batched update."""
+    from bot.models.due import recheck_open
+
+    rt = make_runtime(CONFIG)
+    counts = []
+    for first, n in ((0, 10), (10, 190)):
+        _open_with_cards(rt, clock, first, n)
+        clock.advance(minutes=1)
+        with rt.sessions() as s, s.begin():
+            recheck_open(s)  # as on start: every open incident to be looked at
+        recheck = capture(rt.engine, lambda: (run_escalations(rt), remind_due(rt)))
+        escalate = capture(rt.engine, lambda: run_escalations(rt))
+        remind = capture(rt.engine, lambda: remind_due(rt))
+        assert [st.split()[0] for st, _ in escalate + remind if "incidents" in st] == ["SELECT", "SELECT"]
+        counts.append((len(recheck), len(escalate), len(remind)))
+    assert counts[0] == counts[1], counts
+    clock.advance(minutes=15)  # the 重大 ones' first ack step is due: the tick still finds them
+    assert run_escalations(rt).fired == 67
+
+
+def test_the_ticks_find_their_incidents_through_the_due_time_indexes(make_runtime, clock):
+    rt = make_runtime(CONFIG)
+    _open_with_cards(rt, clock, 0, 30)
+    clock.advance(hours=1)
+    statements = capture(rt.engine, lambda: (run_escalations(rt), remind_due(rt)))
+    for column in ("escalate_at", "remind_at"):
+        found = [(st, p) for st, p in statements if f"incidents.{column} <=" in st]
+        assert len(found) == 2, column  # the quiet check and the locked read of the incidents to decide again
+        with rt.engine.connect() as conn:
+            for statement, params in found:
+                if rt.engine.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET enable_seqscan = off")
+                    plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, params))
+                else:
+                    plan = "\n".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+                assert f"ix_incidents_{column}" in plan, plan
+            conn.rollback()
+    assert not full_scans(rt.engine, statements)

@@ -1,0 +1,81 @@
+"""The incidents' due times (`Incident.escalate_at`, `Incident.remind_at`) are never later than the ticks' decisions.
+
+The ticks read only incidents whose due time has come, decide again with the pure functions and store the exact
+next time. So every write that may change a decision sets the due time back to "look now" (the incident's
+opened_at), here, in one place for all writers: a flush that inserts an incident or changes a column a decision
+reads, and a flush that marks an incident's card sent (a reminder counts from it). A stale time that is too early
+costs one recheck; one too late would lose an escalation. Escalations fired and reminders queued only delay the
+next reminder, so they need no mark.
+
+The marks are plain UPDATEs, not changes of the mapped object, so the delivery worker's mark does not bump the
+incident's version (a person's action on it meanwhile would fail as a conflict).
+"""
+from collections.abc import Mapping
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, Update, bindparam, event, inspect, update
+from sqlalchemy.orm import Session
+
+from bot.models.delivery import Delivery
+from bot.models.incident import Incident
+from bot.state import OPEN_STATES
+
+# what `deadlines.due_escalations` reads from the row (besides grading events and fired steps, which change
+# with the grade or are written by the escalation tick itself); owner picks whom a step @s, marked all the same
+ESCALATION_INPUTS = ("state", "grade", "opened_at", "acknowledged_at", "assessed_at", "statement_at",
+                     "resolved_at", "owner", "policy")
+# what `policy.reminder_reason` reads from the row; the first card's sent time is marked below
+REMINDER_INPUTS = ("state",)
+CARD = "incident_card"  # Outbound.INCIDENT_CARD (bot.alerting sits above the models)
+
+INCIDENTS = cast(Table, Incident.__table__)
+
+
+def recheck_statement(escalate: bool = True, remind: bool = True) -> Update:
+    """An UPDATE setting the due times of the incidents it is filtered to back to "look now"."""
+    values = {}
+    if escalate:
+        values["escalate_at"] = INCIDENTS.c.opened_at
+    if remind:
+        values["remind_at"] = INCIDENTS.c.opened_at
+    return update(INCIDENTS).values(values)
+
+
+def _changed(obj, names: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_rechecks(session: Session, _context, _instances) -> None:
+    for obj in session.new:
+        if isinstance(obj, Incident):
+            obj.escalate_at = obj.remind_at = obj.opened_at
+    cards_sent = {obj.incident_id for obj in session.new
+                  if isinstance(obj, Delivery) and obj.kind == CARD and obj.status == "sent" and obj.incident_id}
+    for obj in session.dirty:
+        if isinstance(obj, Incident):
+            if _changed(obj, ESCALATION_INPUTS):
+                obj.escalate_at = obj.opened_at
+            if _changed(obj, REMINDER_INPUTS):
+                obj.remind_at = obj.opened_at
+        elif (isinstance(obj, Delivery) and obj.kind == CARD and obj.status == "sent" and obj.incident_id
+              and _changed(obj, ("status",))):
+            cards_sent.add(obj.incident_id)
+    if cards_sent:
+        session.execute(recheck_statement(escalate=False).where(INCIDENTS.c.id.in_(sorted(cards_sent))))
+
+
+def store_due(session: Session, column: str, times: Mapping[int, datetime | None]) -> None:
+    """Store the exact next due times (`column`: escalate_at or remind_at) the tick decided, by incident id."""
+    if not times:
+        return
+    stmt = update(INCIDENTS).where(INCIDENTS.c.id == bindparam("incident")).values({column: bindparam("due")})
+    session.execute(stmt, [{"incident": k, "due": v} for k, v in sorted(times.items())])
+
+
+def recheck_open(session: Session) -> None:
+    """Have the next ticks look at every open incident again: on start, since the decisions about incidents without
+    a policy snapshot, and every repeat interval, follow the config, which may have changed meanwhile."""
+    session.execute(recheck_statement().where(INCIDENTS.c.state.in_(OPEN_STATES)))
