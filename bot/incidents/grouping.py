@@ -1,8 +1,8 @@
 """The incident store of the analysis's clustering (bot.analysis.clustering.IncidentStore), on the database,
 for one batch of new items: read once, decide in memory, write once.
 
-`prefetch` reads, in two queries for the whole batch, the open incidents of the batch's brands and the stored
-items that share a SimHash band with one of the batch's items (through the indexed band columns). The
+`prefetch` reads, in a few queries for the whole batch, the open incidents of the batch's brands and the newest
+stored items that share a SimHash band value with one of the batch's items (through the indexed band columns). The
 clustering then decides item by item in memory, the batch's own earlier items included. `flush` writes the
 decisions: one multi-row insert of the new incidents and one UPDATE placing every item.
 
@@ -15,10 +15,11 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy import BigInteger, Integer, String, bindparam, case, column, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,14 +27,48 @@ from bot.analysis.clustering import ClusterItem, IncidentRef, StoredItem
 from bot.analysis.grading import IncidentItem, IncidentStats, IncidentTally
 from bot.analysis.simhash import bands as band_values, to_signed
 from bot.config.analysis import GradingConfig
+from bot.db import UtcDateTime
 from bot.models import Incident, Item, Source
 from bot.state import OPEN_STATES, State
 
-# Candidates are read as one row per distinct signature and incident, newest first, at most this many per item
-# of the batch; a band value keeps its newest _PER_BAND. A repost wave shares bands with every post of it, so
+# A band value is looked up for its newest _READ_PER_BAND stored items only, and keeps its newest _PER_BAND
+# candidates in memory (the batch's own items join them). A repost wave shares bands with every post of it, so
 # without these bounds a big incident's lookups would grow with its size; any recent post of it is as near.
-_CANDIDATES_PER_ITEM = 10
+_READ_PER_BAND = 8
 _PER_BAND = 64
+
+
+_TERMS_PER_QUERY = 200  # band values looked up per statement (SQLite allows 500 terms in a compound SELECT)
+_TERMS_STEP = 25        # statements are padded to a multiple of this many terms: few shapes, compiled once each
+
+
+def _sharing_band(position: int, values: Sequence[int], brands: Sequence[str], since: datetime, until: datetime):
+    """The stored items of the brands inside [since, until] whose band `position` has one of `values`: for each
+    value only its newest _READ_PER_BAND, read backwards along the band's (value, seen) index, so a repost wave
+    thousands strong costs what a quiet story costs."""
+    padded = list(values) + [values[-1]] * (-len(values) % _TERMS_STEP)  # repeats find the same rows again
+    params: dict[str, Any] = {f"v{n}": value for n, value in enumerate(padded)}
+    return _sharing_sql(position, len(padded)).bindparams(since=since, until=until, brands=list(brands), **params)
+
+
+@lru_cache(maxsize=64)
+def _sharing_sql(position: int, terms: int) -> Any:
+    # written out, not built with select(): a statement of a hundred subqueries took SQLAlchemy longer to build
+    # than the database to answer
+    seen = "coalesce(published_at, fetched_at)"
+    term = (f"SELECT * FROM (SELECT id, incident_id, simhash, simhash_b0, simhash_b1, simhash_b2, simhash_b3, "
+            f"{seen} AS seen FROM items WHERE simhash_b{position} = :v{{n}} AND {seen} >= :since AND {seen} <= :until "
+            f"AND incident_id IS NOT NULL ORDER BY {seen} DESC LIMIT {_READ_PER_BAND}) AS t{{n}}")
+    union = " UNION ALL ".join(term.format(n=n) for n in range(terms))
+    sql = (f"SELECT f.id, f.incident_id, f.simhash, f.simhash_b0, f.simhash_b1, f.simhash_b2, f.simhash_b3, f.seen, "
+           f"incidents.brand FROM ({union}) AS f JOIN incidents ON incidents.id = f.incident_id "
+           f"WHERE incidents.brand IN :brands")
+    return (text(sql)
+            .bindparams(bindparam("since", type_=UtcDateTime()), bindparam("until", type_=UtcDateTime()),
+                        bindparam("brands", expanding=True))
+            .columns(column("id", Integer), column("incident_id", Integer), column("simhash", BigInteger),
+                     *(column(f"simhash_b{b}", Integer) for b in range(4)), column("seen", UtcDateTime()),
+                     column("brand", String)))
 
 
 def open_key(brand: str, event_key: str) -> str:
@@ -92,7 +127,8 @@ class BatchIncidentStore:
 
     # -- reads -------------------------------------------------------------------------------------------
     def prefetch(self, wanted: Sequence[tuple[str, tuple[int, ...]]], since: datetime, until: datetime) -> None:
-        """Read what the batch's items (brand, bands) may join: two queries for the batch. Every open incident
+        """Read what the batch's items (brand, bands) may join: one query for the open incidents, and one per
+        _TERMS_PER_QUERY band values for the items sharing them. Every open incident
         of the brands is read (they are few), so one outside the window is known by its key too."""
         brands = sorted({b for b, _ in wanted} - self._fetched)
         if not brands:
@@ -106,21 +142,21 @@ class BatchIncidentStore:
             self._refs.setdefault(brand, []).append(IncidentRef(id_, brand, event_key, last_seen))
             self._first_seen[id_] = first_seen
             self._open_keys[open_key(brand, event_key)] = id_
-        by_band = [sorted({bs[i] for b, bs in wanted if b in brands}) for i in range(4)]
-        cols = (Item.simhash_b0, Item.simhash_b1, Item.simhash_b2, Item.simhash_b3)
-        seen = seen_at()
-        query = (select(func.min(Item.id), Item.incident_id, Item.simhash, *cols, Incident.brand, func.max(seen),
-                        func.min(seen))
-                 .join(Incident, Incident.id == Item.incident_id)
-                 .where(Incident.brand.in_(brands), seen >= since, seen <= until,
-                        or_(*(col.in_(values) for col, values in zip(cols, by_band))))
-                 .group_by(Item.incident_id, Item.simhash, *cols, Incident.brand)
-                 .order_by(func.max(seen).desc())
-                 .limit(max(500, _CANDIDATES_PER_ITEM * len(wanted))))
-        for item_id, incident_id, h, b0, b1, b2, b3, brand, last, first in reversed(self.session.execute(query).all()):
-            if h is not None:
-                self._candidate(_Candidate(str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, (b0, b1, b2, b3), brand,
-                                           last, first))
+        groups: dict[tuple, list] = {}  # (incident, signature, bands) → [min id, newest, oldest, brand]
+        lookups = [(position, values[start:start + _TERMS_PER_QUERY])
+                   for position in range(4)
+                   for values in [sorted({bs[position] for b, bs in wanted if b in brands})]
+                   for start in range(0, len(values), _TERMS_PER_QUERY)]
+        for position, values in lookups:
+            for item_id, incident_id, h, b0, b1, b2, b3, seen, brand in self.session.execute(
+                    _sharing_band(position, values, brands, since, until)):
+                if h is None:
+                    continue
+                group = groups.setdefault((incident_id, h, b0, b1, b2, b3), [item_id, seen, seen, brand])
+                group[0], group[1], group[2] = min(group[0], item_id), max(group[1], seen), min(group[2], seen)
+        for (incident_id, h, *bs), (item_id, last, first, brand) in sorted(groups.items(), key=lambda g: g[1][1]):
+            self._candidate(_Candidate(str(item_id), incident_id, h & 0xFFFFFFFFFFFFFFFF, tuple(bs), brand, last,
+                                       first))
 
     def _candidate(self, c: _Candidate) -> None:
         self._candidates.append(c)

@@ -40,8 +40,8 @@ def place(session, row: Item, brand: str, event: str, simhash: int, at: datetime
 
 
 def test_a_batch_joins_its_own_items_and_writes_once(sessions):
-    # the batch's second item is a repost of its first, the third a new event: one band query, one incident
-    # insert, one placement update for the three
+    # the batch's second item is a repost of its first, the third a new event: one band query per band position,
+    # one incident insert, one placement update for the three
     h, other = 0x1234_5678_9ABC_DEF0, 0x0F0F_0F0F_0F0F_0F0F
     with sessions() as s, s.begin():
         rows = [new_item(s, "a", h, T0), new_item(s, "b", h ^ 0b11, T0 + timedelta(minutes=1)),
@@ -63,7 +63,7 @@ def test_a_batch_joins_its_own_items_and_writes_once(sessions):
             event.remove(engine, "before_cursor_execute", listen)
         assert placements[1].duplicate_of == str(rows[0].id)
         assert placed[rows[0].id] == placed[rows[1].id] != placed[rows[2].id]
-        assert len(statements) == 4, statements  # open incidents, band candidates, incident insert, placement
+        assert len(statements) == 7, statements  # open incidents, 4 × band candidates, incident insert, placement
         s.expire_all()
         assert rows[1].duplicate_of_id == rows[0].id and rows[1].incident_id == placed[rows[0].id]
         assert store.opened == {placed[rows[0].id], placed[rows[2].id]}
