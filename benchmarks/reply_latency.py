@@ -12,10 +12,11 @@ loopback recording the reply. Each of the chats sends its commands one after ano
 Prints p50 / p95 / max for each and the ratio. Default database: a SQLite file in a temp folder; pass a
 PostgreSQL URL (an empty database: it is migrated and truncated) to measure there.
 
-`--during-scan N`: wake-ups mode twice, idle and while the same process ingests N items through the push
-webhook's path (`ingest_records`, finnsp texts, 60 brands, chunks of `scan.chunk_items`) on the same engine, as
-inside `yuqing run`: the replies' latency beside the idle run's, and how many of the scan's cards reached the
-fake Feishu before the scan ended (group_wait 0 here, so a card may go as soon as its chunk commits).
+`--during-scan N`: wake-ups mode three times: idle; while N items are ingested through the push webhook's path
+(finnsp texts, 60 brands, chunks of `scan.chunk_items`) in the child process `yuqing run` ingests in
+(jobs.ingest_process); and while the same N are ingested by a thread of the serving process itself (how
+`yuqing run` ingested before). The replies' latency beside the idle run's, and how many of the scan's cards
+reached the fake Feishu before the scan ended (group_wait 0 here, so a card may go as soon as its chunk commits).
 """
 import argparse
 import statistics
@@ -59,7 +60,7 @@ def _truncate(url: str) -> None:
 
 
 def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, gap: float,
-             scan_items: int = 0) -> tuple[list[float], str]:
+             scan_items: int = 0, in_child: bool = True) -> tuple[list[float], str]:
     feishu = FakeFeishu().start()
     if db_url.startswith("postgresql"):
         _truncate(db_url)
@@ -75,7 +76,14 @@ def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, 
         cfg["brands"] = [{"name": b} for b in brands]
         cfg["sources"] = [{"name": "push", "kind": "webhook", "token_env": "BENCH_TOKEN", "platform": "news"}]
         cfg["alerting"] = {**cfg["alerting"], "group_wait": 0}
-    rt = Runtime.open(load_config(write_config(workdir, cfg), env=env), migrate=False)
+    loaded = load_config(write_config(workdir, cfg), env=env)
+    rt = Runtime.open(loaded, migrate=False)
+    child = None
+    if scan_items and in_child:
+        from jobs.ingest_process import IngestProcess
+        from jobs.scan import ScanReport
+        child = IngestProcess(loaded).start()
+        child.ingest(loaded.config.sources[0], [], {}, ScanReport("push"))  # spawned, models loaded
     if scan_items:
         from bot.incidents.intake import analyzer_for
         analyzer_for(rt.config).analyze  # built before the clock starts, as a running bot has it
@@ -110,7 +118,10 @@ def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, 
         from jobs.scan import ScanReport, ingest_records
         t0 = time.monotonic()
         report = ScanReport("push", fetched=len(news))
-        ingest_records(rt, rt.config.sources[0], news, {}, report)
+        if child is not None:
+            child.ingest(rt.config.sources[0], news, {}, report)
+        else:
+            ingest_records(rt, rt.config.sources[0], news, {}, report)
         scanned.update(seconds=time.monotonic() - t0, ended=time.monotonic(), new=report.new)
 
     try:
@@ -144,6 +155,8 @@ def run_mode(wake: bool, db_url: str, workdir: Path, commands: int, chats: int, 
         server.stop()
         delivery.stop()
         chat.close()
+        if child is not None:
+            child.stop()
         rt.close()
         feishu.stop()
     return latencies, note
@@ -163,24 +176,26 @@ def main() -> None:
     ap.add_argument("--during-scan", type=int, default=0, metavar="N",
                     help="compare idle with a scan of N items in the same process (wake-ups mode)")
     args = ap.parse_args()
-    modes = ((("idle", True, 0), ("during scan", True, args.during_scan)) if args.during_scan
-             else (("polling", False, 0), ("wake-ups", True, 0)))
+    modes = ((("idle", True, 0, True), ("scan in child", True, args.during_scan, True),
+              ("scan in thread", True, args.during_scan, False)) if args.during_scan
+             else (("polling", False, 0, True), ("wake-ups", True, 0, True)))
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        upgrade(url)
         results = {}
-        for name, wake, items in modes:
-            latencies, note = run_mode(wake, url, Path(tmp), args.commands, args.chats, args.gap, items)
+        for n, (name, wake, items, in_child) in enumerate(modes):
+            url = args.db or f"sqlite:///{Path(tmp) / f'bench{n}.db'}"  # PostgreSQL: truncated per mode
+            upgrade(url)
+            latencies, note = run_mode(wake, url, Path(tmp), args.commands, args.chats, args.gap, items, in_child)
             results[name] = summary(latencies)
-            notes += [note] if note else []
+            notes += [f"{name}: {note}"] if note else []
     print(f"{args.commands} commands over {args.chats} chats, {args.gap} s apart per chat; "
           f"database {url.split(':', 1)[0]}; event POST -> reply recorded by the fake Feishu")
     print(f"{'mode':<12} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, (p50, p95, mx) in results.items():
         print(f"{name:<12} {p50 * 1000:8.0f} {p95 * 1000:8.0f} {mx * 1000:8.0f}")
-    (a, (p50a, p95a, _)), (b, (p50b, p95b, _)) = results.items()
-    print(f"{b} / {a}: p50 {p50b / p50a:.2f}x, p95 {p95b / p95a:.2f}x")
+    (a, (p50a, p95a, _)), *others = results.items()
+    for b, (p50b, p95b, _) in others:
+        print(f"{b} / {a}: p50 {p50b / p50a:.2f}x, p95 {p95b / p95a:.2f}x")
     for note in notes:
         print(note)
 

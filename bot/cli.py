@@ -173,6 +173,7 @@ def run(config_path: str) -> None:
 def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
     from jobs.deliver import DeliveryWorker
     from jobs.http import make_http_client
+    from jobs.ingest_process import IngestProcess
     from jobs.scheduler import Heartbeat, build_scheduler, run_until_stopped
 
     rt = _runtime(loaded)
@@ -186,8 +187,10 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
 
         listener = Listener(loaded.database_url).start()
     delivery = DeliveryWorker(rt, sink).start()
+    # serving events and commands: the scans' CPU-bound analysis runs in a child process, off this one's GIL
+    ingest = None if only_scans else IngestProcess(loaded).start()
     with make_http_client(loaded.config.scan) as http:
-        scheduler = build_scheduler(rt, http, heartbeat)
+        scheduler = build_scheduler(rt, http, heartbeat, scanner=ingest)
         if not only_scans:
             from bot.readiness import database_problem
             from handlers.app import ChatOps
@@ -199,7 +202,8 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
                             header_timeout=srv.header_timeout, body_timeout=srv.body_timeout)
             chat = ChatOps(rt)  # chat commands and card buttons; started once the server listens
             try:
-                server = HttpServer(srv.host, srv.port, build_routes(rt, chat), limits=limits,
+                server = HttpServer(srv.host, srv.port, build_routes(rt, chat, ingest.ingest if ingest else None),
+                                    limits=limits,
                                     readiness=lambda: {"database": database_problem(rt.engine),
                                                        "scheduler": heartbeat.problem()}).start()
             except OSError as exc:
@@ -213,6 +217,8 @@ def _serve(loaded: LoadedConfig, only_scans: bool) -> None:
                 server.stop()
             if chat is not None:
                 chat.close()
+            if ingest is not None:
+                ingest.stop()
             delivery.stop()
             if listener is not None:
                 listener.stop()

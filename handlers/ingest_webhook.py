@@ -9,8 +9,10 @@ weibo-crawler's own payload gets 200, the only status it takes as success. A res
 import hmac
 import logging
 import os
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 
-from bot.config.sources import WebhookSource
+from bot.config.sources import SourceBase, WebhookSource
 from handlers.http_server import Request, Response, Route, json_error
 from jobs.scan import ScanReport, ingest_records
 from jobs.sources.webhook import WEIBO_CRAWLER_FIELDS, BadPayload, parse_payload
@@ -25,10 +27,17 @@ def _token(req: Request) -> str:
     return (req.headers.get("X-Yuqing-Token") or req.headers.get("api-token") or "").strip()
 
 
+# stores a batch of records and fills the report; returns how many were usable (jobs.scan.ingest_records, or
+# jobs.ingest_process.IngestProcess.ingest under `yuqing run`)
+Ingest = Callable[[SourceBase, list, dict[str, str], ScanReport], int]
+
+
 class IngestWebhook:
-    def __init__(self, rt, env: dict[str, str] | None = None):
+    def __init__(self, rt, env: dict[str, str] | None = None, ingest: Ingest | None = None):
         self.rt = rt
         self.env = env
+        self.ingest: Ingest = ingest or (lambda spec, records, fields, report:
+                                         ingest_records(rt, spec, records, fields, report))
 
     def _spec(self, name: str) -> WebhookSource | None:
         for spec in self.rt.config.sources:
@@ -57,7 +66,12 @@ class IngestWebhook:
 
     def _store(self, spec: WebhookSource, records: list, fields: dict[str, str]) -> Response:
         report = ScanReport(spec.name, fetched=len(records))
-        usable = ingest_records(self.rt, spec, records, fields, report)
+        try:
+            usable = self.ingest(spec, records, fields, report)
+        except BrokenProcessPool:
+            log.error("ingest %s: the ingest process died during a push of %d records", spec.name, len(records))
+            return json_error(503, "the ingest process stopped during this push; send it again (what was stored "
+                                   "is kept once)")
         log.info("ingest %s: %d received, %d new, %d duplicates, %d rejected", spec.name, len(records), report.new,
                  usable - report.new, len(report.rejected))
         body = {"received": len(records), "accepted": usable, "stored": report.new,
@@ -66,7 +80,7 @@ class IngestWebhook:
         return Response(200 if fields is WEIBO_CRAWLER_FIELDS else 202, body)
 
 
-def ingest_routes(rt, env: dict[str, str] | None = None) -> list[Route]:
+def ingest_routes(rt, env: dict[str, str] | None = None, ingest: Ingest | None = None) -> list[Route]:
     """The webhook's routes: POST, and GET for weibo-crawler, which sends its body with GET."""
-    handler = IngestWebhook(rt, env)
+    handler = IngestWebhook(rt, env, ingest)
     return [Route("POST", "/ingest/{source}", handler), Route("GET", "/ingest/{source}", handler)]

@@ -1,7 +1,7 @@
 """All the bot's HTTP routes, in one list: each intake module contributes its own."""
 from bot.metrics import exposition
 from handlers.http_server import Request, Response, Route
-from handlers.ingest_webhook import ingest_routes
+from handlers.ingest_webhook import Ingest, ingest_routes
 from handlers.risk_api import risk_routes
 
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
@@ -15,12 +15,13 @@ def metrics_route(rt) -> Route:
     return Route("GET", "/metrics", handle)
 
 
-def build_routes(rt, chatops=None) -> list[Route]:
-    """The routes `yuqing run` serves, for this runtime (and its chat-ops, when given)."""
+def build_routes(rt, chatops=None, ingest: Ingest | None = None) -> list[Route]:
+    """The routes `yuqing run` serves, for this runtime (and its chat-ops, when given; pushed batches stored by
+    `ingest`, when given)."""
     routes: list[Route] = []
     if chatops is not None:
         routes += chatops.routes()  # POST /feishu/events
-    routes += ingest_routes(rt)
+    routes += ingest_routes(rt, ingest=ingest)
     routes.append(metrics_route(rt))
     routes += risk_routes(rt)
     return routes

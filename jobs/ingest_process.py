@@ -1,0 +1,122 @@
+"""Scans and pushed batches in a child process of `yuqing run`.
+
+The analysis is CPU-bound Python. Run in the process that answers Feishu events and commands, it held the GIL
+from their threads: a reply makes dozens of database and network round trips, and after each one its thread
+waited for the analysing thread to give the GIL up (up to the 5 ms switch interval), so replies took ten times
+their usual time while a big scan ran. One child process, spawned once, takes the ingests one at a time; what it
+stores is in the database, exactly as when the parent stored it (chunks, cursors, dedup), so a child killed in
+the middle loses and doubles nothing, and the next ingest starts a new child.
+"""
+import logging
+import multiprocessing
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from bot.config import LoadedConfig
+from bot.config.sources import SourceBase
+from jobs.scan import ScanReport
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class IngestProcess:
+    """The child process that runs `scan_source` and `ingest_records` for the parent."""
+
+    def __init__(self, loaded: LoadedConfig):
+        self._loaded = loaded
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> "IngestProcess":
+        with self._lock:
+            self._pool = self._pool or self._new()
+        return self
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_child_start, initargs=(self._loaded, logging.getLogger().level))
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            pool = self._pool = self._pool or self._new()
+        try:
+            return pool.submit(fn, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:  # the next call starts a new child
+                    self._pool = None
+            pool.shutdown(wait=False)
+            raise
+
+    def scan(self, spec: SourceBase) -> ScanReport:
+        """Scan one source in the child (`jobs.scan.scan_source`); its report comes back."""
+        try:
+            return self._call(_child_scan, spec.name)
+        except BrokenProcessPool as exc:
+            log.error("source %s: the ingest process died during the scan (%s); the next scan starts a new one",
+                      spec.name, exc)
+            return ScanReport(spec.name, error=f"ingest process died: {exc}")
+
+    def ingest(self, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
+        """`jobs.scan.ingest_records` in the child: fills `report`, returns how many records were usable.
+        Raises BrokenProcessPool if the child died (what it committed before is stored)."""
+        usable, done = self._call(_child_ingest, spec.name, records, fields, report.fetched)
+        for name in ("new", "matched", "skipped", "error"):
+            setattr(report, name, getattr(done, name))
+        report.rejected, report.problems = done.rejected, done.problems
+        return usable
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, once it runs (for operators and tests)."""
+        with self._lock:
+            pool = self._pool
+        processes = getattr(pool, "_processes", None) or {}
+        return next(iter(processes), None)
+
+    def stop(self) -> None:
+        """Let the running ingest finish, then end the child."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+
+# -- in the child -------------------------------------------------------------------------------------------
+_child: dict[str, Any] = {}
+
+
+def _child_start(loaded: LoadedConfig, level: int) -> None:
+    from bot.incidents.intake import analyzer_for
+    from bot.runtime import Runtime
+    from jobs.http import make_http_client
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the child
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    rt = Runtime.open(loaded, migrate=False)  # the parent migrated
+    analyzer_for(rt.config)  # loaded once, before the first ingest
+    _child.update(rt=rt, http=make_http_client(loaded.config.scan).__enter__())
+
+
+def _spec(name: str) -> SourceBase:
+    return next(s for s in _child["rt"].config.sources if s.name == name)
+
+
+def _child_scan(name: str) -> ScanReport:
+    from jobs.scan import scan_source
+
+    return scan_source(_child["rt"], _spec(name), _child["http"])
+
+
+def _child_ingest(name: str, records: list, fields: dict[str, str], fetched: int) -> tuple[int, ScanReport]:
+    from jobs.scan import ingest_records
+
+    report = ScanReport(name, fetched=fetched)
+    return ingest_records(_child["rt"], _spec(name), records, fields, report), report
