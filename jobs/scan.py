@@ -87,7 +87,7 @@ def analyse_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source,
     transaction open, so the SQLite write lock is free for commands and deliveries meanwhile."""
     index = {id(item): n for n, item in chunk}
     todo = unstored(session, row, [item for _, item in chunk])
-    analyzer = analyzer_for(rt.config, session)
+    analyzer = analyzer_for(rt.config, session) if todo else None  # an empty scan loads no models
     session.commit()  # nothing is held while analysing
     started = time.perf_counter()
     fresh, analyses = [], []
