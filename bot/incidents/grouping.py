@@ -38,37 +38,58 @@ _READ_PER_BAND = 8
 _PER_BAND = 64
 
 
-_TERMS_PER_QUERY = 200  # band values looked up per statement (SQLite allows 500 terms in a compound SELECT)
-_TERMS_STEP = 25        # statements are padded to a multiple of this many terms: few shapes, compiled once each
+_VALUES_PER_QUERY = 1000  # band values looked up per statement
 
 
-def _sharing_band(position: int, values: Sequence[int], brands: Sequence[str], since: datetime, until: datetime):
+def _sharing_band(dialect: str, position: int, values: Sequence[int], brands: Sequence[str], since: datetime,
+                  until: datetime):
     """The stored items of the brands inside [since, until] whose band `position` has one of `values`: for each
     value only its newest _READ_PER_BAND, read backwards along the band's (value, seen) index, so a repost wave
-    thousands strong costs what a quiet story costs."""
-    padded = list(values) + [values[-1]] * (-len(values) % _TERMS_STEP)  # repeats find the same rows again
-    params: dict[str, Any] = {f"v{n}": value for n, value in enumerate(padded)}
-    return _sharing_sql(position, len(padded)).bindparams(since=since, until=until, brands=list(brands), **params)
+    thousands strong costs what a quiet story costs. The values go in as one array (PostgreSQL) or one JSON list
+    (SQLite): the statement has one shape, planned and compiled once."""
+    if dialect == "postgresql":
+        return _lateral_sql(position).bindparams(values=list(values), since=since, until=until, brands=list(brands))
+    return _json_each_sql(position).bindparams(values=json.dumps(list(values)), since=since, until=until,
+                                               brands=list(brands))
 
 
-@lru_cache(maxsize=64)
-def _sharing_sql(position: int, terms: int) -> Any:
-    # written out, not built with select(): a statement of a hundred subqueries took SQLAlchemy longer to build
-    # than the database to answer
-    seen = "coalesce(published_at, fetched_at)"
-    term = (f"SELECT * FROM (SELECT id, incident_id, simhash, simhash_b0, simhash_b1, simhash_b2, simhash_b3, "
-            f"{seen} AS seen FROM items WHERE simhash_b{position} = :v{{n}} AND {seen} >= :since AND {seen} <= :until "
-            f"AND incident_id IS NOT NULL ORDER BY {seen} DESC LIMIT {_READ_PER_BAND}) AS t{{n}}")
-    union = " UNION ALL ".join(term.format(n=n) for n in range(terms))
-    sql = (f"SELECT f.id, f.incident_id, f.simhash, f.simhash_b0, f.simhash_b1, f.simhash_b2, f.simhash_b3, f.seen, "
-           f"incidents.brand FROM ({union}) AS f JOIN incidents ON incidents.id = f.incident_id "
-           f"WHERE incidents.brand IN :brands")
+# Written out: SQLAlchemy has no portable lateral join, and SQLite needs its own form of one (a correlated IN).
+_SEEN = "coalesce(published_at, fetched_at)"
+_IN_WINDOW = (f"simhash_b{{position}} = v.value AND {_SEEN} >= :since AND {_SEEN} <= :until "
+              f"AND incident_id IS NOT NULL ORDER BY {_SEEN} DESC LIMIT {_READ_PER_BAND}")
+
+
+def _typed(sql: str, values: Any) -> Any:
     return (text(sql)
             .bindparams(bindparam("since", type_=UtcDateTime()), bindparam("until", type_=UtcDateTime()),
-                        bindparam("brands", expanding=True))
+                        bindparam("brands", expanding=True), values)
             .columns(column("id", Integer), column("incident_id", Integer), column("simhash", BigInteger),
                      *(column(f"simhash_b{b}", Integer) for b in range(4)), column("seen", UtcDateTime()),
                      column("brand", String)))
+
+
+@lru_cache(maxsize=4)
+def _lateral_sql(position: int) -> Any:
+    return _typed(
+        "SELECT f.id, f.incident_id, f.simhash, f.simhash_b0, f.simhash_b1, f.simhash_b2, f.simhash_b3, f.seen, "
+        "incidents.brand FROM unnest(:values) AS v(value) CROSS JOIN LATERAL (SELECT id, incident_id, simhash, "
+        f"simhash_b0, simhash_b1, simhash_b2, simhash_b3, {_SEEN} AS seen FROM items "
+        f"WHERE {_IN_WINDOW.format(position=position)}) AS f "
+        "JOIN incidents ON incidents.id = f.incident_id WHERE incidents.brand IN :brands",
+        bindparam("values", type_=postgresql.ARRAY(BigInteger)))
+
+
+@lru_cache(maxsize=4)
+def _json_each_sql(position: int) -> Any:
+    return _typed(
+        "SELECT f.id, f.incident_id, f.simhash, f.simhash_b0, f.simhash_b1, f.simhash_b2, f.simhash_b3, "
+        "coalesce(f.published_at, f.fetched_at) AS seen, incidents.brand "
+        # CROSS JOIN fixes SQLite's join order: the values first (else it may walk a big incident's items and try
+        # every value on each), then their newest items, then those items' incidents
+        "FROM json_each(:values) AS v CROSS JOIN items AS f CROSS JOIN incidents "
+        f"WHERE f.id IN (SELECT id FROM items WHERE {_IN_WINDOW.format(position=position)}) "
+        "AND incidents.id = f.incident_id AND incidents.brand IN :brands",
+        bindparam("values"))
 
 
 def open_key(brand: str, event_key: str) -> str:
@@ -128,7 +149,7 @@ class BatchIncidentStore:
     # -- reads -------------------------------------------------------------------------------------------
     def prefetch(self, wanted: Sequence[tuple[str, tuple[int, ...]]], since: datetime, until: datetime) -> None:
         """Read what the batch's items (brand, bands) may join: one query for the open incidents, and one per
-        _TERMS_PER_QUERY band values for the items sharing them. Every open incident
+        _VALUES_PER_QUERY band values for the items sharing them. Every open incident
         of the brands is read (they are few), so one outside the window is known by its key too."""
         brands = sorted({b for b, _ in wanted} - self._fetched)
         if not brands:
@@ -143,13 +164,14 @@ class BatchIncidentStore:
             self._first_seen[id_] = first_seen
             self._open_keys[open_key(brand, event_key)] = id_
         groups: dict[tuple, list] = {}  # (incident, signature, bands) → [min id, newest, oldest, brand]
-        lookups = [(position, values[start:start + _TERMS_PER_QUERY])
+        lookups = [(position, values[start:start + _VALUES_PER_QUERY])
                    for position in range(4)
                    for values in [sorted({bs[position] for b, bs in wanted if b in brands})]
-                   for start in range(0, len(values), _TERMS_PER_QUERY)]
+                   for start in range(0, len(values), _VALUES_PER_QUERY)]
+        dialect = self.session.get_bind().dialect.name
         for position, values in lookups:
             for item_id, incident_id, h, b0, b1, b2, b3, seen, brand in self.session.execute(
-                    _sharing_band(position, values, brands, since, until)):
+                    _sharing_band(dialect, position, values, brands, since, until)):
                 if h is None:
                     continue
                 group = groups.setdefault((incident_id, h, b0, b1, b2, b3), [item_id, seen, seen, brand])

@@ -260,3 +260,39 @@ def test_a_post_older_than_the_window_never_joins_a_live_incident(sessions):
         s.expire_all()
         assert old.id not in placed and old.incident_id is None and recent.incident_id == live_id
         assert s.scalar(select(func.count()).select_from(Incident)) == 1
+
+
+def test_a_band_lookup_reads_the_newest_few_of_a_value_starting_from_the_values_however_big_the_wave(sessions):
+    """A repost wave of 300 items sharing every band: the lookup of its band values returns the newest few per
+    value, and starts from the values (not from the incident's items, which would grow with the wave)."""
+    from bot.incidents.grouping import _READ_PER_BAND, _sharing_band
+    from tests.builders.incidents import make_incident
+
+    h = 0x1234_5678_9ABC_DEF0
+    with sessions() as s, s.begin():
+        inc = make_incident(s, T0, brand="星河")
+        rows = [new_item(s, f"w{n}", h, T0 + timedelta(seconds=n)) for n in range(300)]
+        for row in rows:
+            row.incident_id = inc.id
+        s.flush()
+        dialect = s.get_bind().dialect.name
+        value = bands(h)[0]
+        stmt = _sharing_band(dialect, 0, [value, value ^ 1], ["星河"], T0 - timedelta(hours=1), T0 + timedelta(hours=1))
+        found = s.execute(stmt).all()
+        assert sorted(r.id for r in found) == sorted(r.id for r in rows[-_READ_PER_BAND:])
+        captured: list = []
+        engine = s.get_bind()
+        listen = lambda conn, cursor, statement, params, *a: captured.append((statement, params))  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            s.execute(stmt).all()
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        statement, params = captured[-1]
+        if dialect == "sqlite":
+            plan = [r[-1] for r in s.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+            assert plan[0].startswith("SCAN v"), plan
+        else:
+            plan = [r[0] for r in s.connection().exec_driver_sql("EXPLAIN " + statement, params)]
+            text = "\n".join(plan)
+            assert "Function Scan on unnest v" in text and "Limit" in text and "Backward" in text, text
