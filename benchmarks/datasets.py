@@ -95,3 +95,100 @@ def reviews(root: Path, part: str) -> list[Review]:
             origin = f"{name}:{rec['cat']}" if rec.get("cat") else name
             out.append(Review(text, rec["label"] == "0", origin))
     return out
+
+
+# The finance complaint dev set: Weibo hot-search headlines about banks, lenders, cards and payment apps, 2020-11-24
+# to 2025-12-31, from the archive github.com/justjavac/weibo-trending-hot-search (one Markdown list a day). The
+# headlines are not copied into the repo: benchmarks/complaint_dev/labels.csv holds each one's archive file, a key
+# (the first 16 hex of sha1(headline)) and the hand label; the text is read from a snapshot of the archive's git
+# directory (--hot-search DIR or $YUQING_HOT_SEARCH_GIT) at the commit below.
+HOT_SEARCH_COMMIT = "bbe42d5a0ef00d9dcf38ed04fcf0b8826d68e329"
+DEFAULT_HOT_SEARCH_GIT = Path("/work/.mirror/justjavac+weibo-trending-hot-search/repo")
+COMPLAINT_LABELS = REPO / "benchmarks" / "complaint_dev" / "labels.csv"
+# a headline is a candidate when it names one of these (first day it trended kept); fixed before any labelling
+FINANCE_WORDS = ("银行", "信用卡", "花呗", "借呗", "网贷", "贷款", "催收", "消费金融", "消金", "银保监", "金融监管总局",
+                 "征信", "微粒贷", "京东金融", "白条", "度小满", "360借条", "招联", "捷信", "马上消费", "分期乐",
+                 "平安普惠", "拍拍贷", "月付", "储户", "存款", "P2P", "爆雷", "套路贷", "校园贷", "房贷", "车贷",
+                 "理财产品", "支付宝", "微信支付", "分期")
+LAST_DAY = "2025-12-31"
+
+
+@dataclass(frozen=True)
+class Headline:
+    text: str
+    day: str  # first day it trended
+    url: str  # the Weibo search link the archive gives
+
+
+def hot_search_git(option: str | None = None) -> Path:
+    """--hot-search, else $YUQING_HOT_SEARCH_GIT, else the fetched snapshot's git directory."""
+    path = Path(option or os.environ.get("YUQING_HOT_SEARCH_GIT") or DEFAULT_HOT_SEARCH_GIT)
+    if not (path / "objects").is_dir() and not (path / "HEAD").is_file():
+        sys.exit(f"no git directory of justjavac/weibo-trending-hot-search at {path}; pass --hot-search DIR")
+    return path
+
+
+def finance_headlines(git_dir: Path) -> list[Headline]:
+    """Every candidate headline of the archive at HOT_SEARCH_COMMIT, in order of the day it first trended."""
+    import io
+    import re
+    import subprocess
+    import tarfile
+
+    line = re.compile(r"^\d+\. \[(.+?)\]\((.+?)\)", re.M)
+    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", HOT_SEARCH_COMMIT, "archives"],
+                             check=True, capture_output=True).stdout
+    days = {}
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            name = member.name
+            if member.isfile() and name.endswith(".md"):
+                days[name[len("archives/"):-len(".md")]] = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+    seen: dict[str, Headline] = {}
+    for day in sorted(d for d in days if d <= LAST_DAY):
+        for m in line.finditer(days[day]):
+            text = m.group(1).strip()
+            if text not in seen and any(w in text for w in FINANCE_WORDS):
+                seen[text] = Headline(text, day, m.group(2))
+    return list(seen.values())
+
+
+def headline_key(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def headline_part(text: str) -> str:
+    """dev (3 tenths by sha1 of the headline, hand-labelled) or train (the rest, not labelled)."""
+    import hashlib
+
+    return "dev" if hashlib.sha1(text.encode("utf-8")).digest()[0] % 10 < 3 else "train"
+
+
+@dataclass(frozen=True)
+class LabelledHeadline:
+    headline: Headline
+    key: str
+    kind: str  # complaint, penalty, exposé, news, statement
+    negative: bool
+
+
+def complaint_dev(git_dir: Path) -> list[LabelledHeadline]:
+    """The labelled, in-scope headlines of the dev part (off-scope ones are listed in labels.csv but left out)."""
+    import csv
+
+    dev = {headline_key(h.text): h for h in finance_headlines(git_dir) if headline_part(h.text) == "dev"}
+    with COMPLAINT_LABELS.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    labelled = {r["key"] for r in rows}
+    if labelled != set(dev):
+        sys.exit(f"labels.csv and the dev part of the archive differ: {len(labelled ^ set(dev))} keys")
+    out = []
+    for r in rows:
+        h = dev[r["key"]]
+        if f"archives/{h.day}.md" != r["path"]:
+            sys.exit(f"{r['key']}: labelled from {r['path']}, first trended {h.day}")
+        if r["negative"] in ("0", "1"):
+            out.append(LabelledHeadline(h, r["key"], r["kind"], r["negative"] == "1"))
+    return out
