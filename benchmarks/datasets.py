@@ -97,13 +97,22 @@ def reviews(root: Path, part: str) -> list[Review]:
     return out
 
 
-# The finance complaint dev set: Weibo hot-search headlines about banks, lenders, cards and payment apps, 2020-11-24
-# to 2025-12-31, from the archive github.com/justjavac/weibo-trending-hot-search (one Markdown list a day). The
-# headlines are not copied into the repo: benchmarks/complaint_dev/labels.csv holds each one's archive file, a key
-# (the first 16 hex of sha1(headline)) and the hand label; the text is read from a snapshot of the archive's git
-# directory (--hot-search DIR or $YUQING_HOT_SEARCH_GIT) at the commit below.
-HOT_SEARCH_COMMIT = "bbe42d5a0ef00d9dcf38ed04fcf0b8826d68e329"
-DEFAULT_HOT_SEARCH_GIT = Path("/work/.mirror/justjavac+weibo-trending-hot-search/repo")
+# The finance dev set: headlines about banks, lenders, cards and payment apps from two daily archives of Chinese hot
+# lists, 2020-11-24 to 2025-12-31 (one numbered Markdown list a day, archives/YYYY-MM-DD.md). The headlines are not
+# copied into the repo: benchmarks/complaint_dev/labels.csv holds each one's source, archive file, key (the first 16
+# hex of sha1(headline)) and hand label; the text is read from a snapshot of the archive's git directory at the
+# commit below (--hot-lists DIR holding the snapshots, or $YUQING_HOT_LISTS; default the fetched mirrors).
+@dataclass(frozen=True)
+class HotList:
+    repo: str  # github owner/name
+    commit: str
+
+
+HOT_LISTS = {
+    "weibo-hot-search": HotList("justjavac/weibo-trending-hot-search", "bbe42d5a0ef00d9dcf38ed04fcf0b8826d68e329"),
+    "zhihu-hot-questions": HotList("justjavac/zhihu-trending-hot-questions", "6fe80c7c3d3494e3e83f92b8dd8155a171a234b5"),
+}
+DEFAULT_HOT_LISTS = Path("/work/.mirror")
 COMPLAINT_LABELS = REPO / "benchmarks" / "complaint_dev" / "labels.csv"
 # a headline is a candidate when it names one of these (first day it trended kept); fixed before any labelling
 FINANCE_WORDS = ("银行", "信用卡", "花呗", "借呗", "网贷", "贷款", "催收", "消费金融", "消金", "银保监", "金融监管总局",
@@ -115,41 +124,45 @@ LAST_DAY = "2025-12-31"
 
 @dataclass(frozen=True)
 class Headline:
+    source: str  # a key of HOT_LISTS
     text: str
     day: str  # first day it trended
-    url: str  # the Weibo search link the archive gives
+    url: str  # the link the archive gives (a Weibo search, a Zhihu question)
 
 
-def hot_search_git(option: str | None = None) -> Path:
-    """--hot-search, else $YUQING_HOT_SEARCH_GIT, else the fetched snapshot's git directory."""
-    path = Path(option or os.environ.get("YUQING_HOT_SEARCH_GIT") or DEFAULT_HOT_SEARCH_GIT)
-    if not (path / "objects").is_dir() and not (path / "HEAD").is_file():
-        sys.exit(f"no git directory of justjavac/weibo-trending-hot-search at {path}; pass --hot-search DIR")
+def hot_lists_dir(option: str | None = None) -> Path:
+    """--hot-lists, else $YUQING_HOT_LISTS, else /work/.mirror: the folder holding owner+name/repo git directories."""
+    path = Path(option or os.environ.get("YUQING_HOT_LISTS") or DEFAULT_HOT_LISTS)
+    for h in HOT_LISTS.values():
+        if not (path / h.repo.replace("/", "+") / "repo").is_dir():
+            sys.exit(f"no snapshot of {h.repo} under {path}; fetch it (github:{h.repo}) or pass --hot-lists DIR")
     return path
 
 
-def finance_headlines(git_dir: Path) -> list[Headline]:
-    """Every candidate headline of the archive at HOT_SEARCH_COMMIT, in order of the day it first trended."""
+def finance_headlines(root: Path, source: str) -> list[Headline]:
+    """Every candidate headline of one archive at its pinned commit, in order of the day it first trended."""
     import io
     import re
     import subprocess
     import tarfile
 
+    hot = HOT_LISTS[source]
+    git_dir = root / hot.repo.replace("/", "+") / "repo"
     line = re.compile(r"^\d+\. \[(.+?)\]\((.+?)\)", re.M)
-    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", HOT_SEARCH_COMMIT, "archives"],
+    archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", hot.commit, "archives"],
                              check=True, capture_output=True).stdout
     days = {}
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         for member in tar.getmembers():
-            name = member.name
-            if member.isfile() and name.endswith(".md"):
-                days[name[len("archives/"):-len(".md")]] = tar.extractfile(member).read().decode("utf-8")  # type: ignore[union-attr]
+            file = tar.extractfile(member) if member.name.endswith(".md") else None
+            if file is not None:
+                days[member.name[len("archives/"):-len(".md")]] = file.read().decode("utf-8")
     seen: dict[str, Headline] = {}
     for day in sorted(d for d in days if d <= LAST_DAY):
         for m in line.finditer(days[day]):
             text = m.group(1).strip()
             if text not in seen and any(w in text for w in FINANCE_WORDS):
-                seen[text] = Headline(text, day, m.group(2))
+                seen[text] = Headline(source, text, day, m.group(2))
     return list(seen.values())
 
 
@@ -174,21 +187,22 @@ class LabelledHeadline:
     negative: bool
 
 
-def complaint_dev(git_dir: Path) -> list[LabelledHeadline]:
+def complaint_dev(root: Path) -> list[LabelledHeadline]:
     """The labelled, in-scope headlines of the dev part (off-scope ones are listed in labels.csv but left out)."""
     import csv
 
-    dev = {headline_key(h.text): h for h in finance_headlines(git_dir) if headline_part(h.text) == "dev"}
     with COMPLAINT_LABELS.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    labelled = {r["key"] for r in rows}
-    if labelled != set(dev):
-        sys.exit(f"labels.csv and the dev part of the archive differ: {len(labelled ^ set(dev))} keys")
     out = []
-    for r in rows:
-        h = dev[r["key"]]
-        if f"archives/{h.day}.md" != r["path"]:
-            sys.exit(f"{r['key']}: labelled from {r['path']}, first trended {h.day}")
-        if r["negative"] in ("0", "1"):
-            out.append(LabelledHeadline(h, r["key"], r["kind"], r["negative"] == "1"))
+    for source in HOT_LISTS:
+        dev = {headline_key(h.text): h for h in finance_headlines(root, source) if headline_part(h.text) == "dev"}
+        mine = [r for r in rows if r["source"] == source]
+        if {r["key"] for r in mine} != set(dev) or len(mine) != len(dev):
+            sys.exit(f"labels.csv and the dev part of {source} differ")
+        for r in mine:
+            h = dev[r["key"]]
+            if f"archives/{h.day}.md" != r["path"]:
+                sys.exit(f"{source} {r['key']}: labelled from {r['path']}, first trended {h.day}")
+            if r["negative"] in ("0", "1"):
+                out.append(LabelledHeadline(h, r["key"], r["kind"], r["negative"] == "1"))
     return out
