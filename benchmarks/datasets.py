@@ -101,8 +101,9 @@ def reviews(root: Path, part: str) -> list[Review]:
 # The finance dev set: headlines about banks, lenders, cards and payment apps from two daily archives of Chinese hot
 # lists, 2020-11-24 to 2025-12-31 (one numbered Markdown list a day, archives/YYYY-MM-DD.md). The headlines are not
 # copied into the repo: benchmarks/complaint_dev/labels.csv (dev part) and train_labels.csv (train part) hold each
-# one's source, archive file, key (the first 16 hex of sha1(headline)) and hand label; the text is read from a snapshot of the archive's git directory at the
-# commit below (--hot-lists DIR holding the snapshots, or $YUQING_HOT_LISTS; default the fetched mirrors).
+# one's source, archive file, key (the first 16 hex of sha1(headline)) and hand label; the text is read from a
+# snapshot of the archive's git directory at the commit below (--hot-lists DIR holding the snapshots, or
+# $YUQING_HOT_LISTS; default the fetched mirrors).
 @dataclass(frozen=True)
 class HotList:
     repo: str  # github owner/name
