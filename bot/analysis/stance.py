@@ -3,15 +3,18 @@
 Each rule marks spans of the normalised text; the tokens in them are treated like negated words everywhere
 (risk words, topic evidence and the sentiment model's features), so the decision and the topics shown agree.
 
-* prevention and anti-fraud education (防范, 谨防, 反诈, 打击 …) covers the rest of its clause, however long
-  (「防范以“低息贷款”为名的电信网络诈骗」), not just the next three words;
+* prevention and anti-fraud education (防范, 谨防, 反诈, 打击 …) and rules forbidding a practice (严禁, 严防) cover
+  the rest of their clause, however long (「防范以“低息贷款”为名的电信网络诈骗」, 「信贷资金严禁违规进入股市」), not
+  just the next three words;
+* the institution stopping a fraud against its customer (「柜员劝阻」, 「被支付宝拦截」, 「银行秒报警」) covers its
+  clause;
 * conditional, hypothetical and how-to-complain text: a formal condition (若, 如遇, 一旦发现, 假如 …) covers its
   clause; advice to complain or report (「可向…举报」, 「可以投诉到银监会」, 「如何投诉」) covers its clause, and
   its whole sentence when a condition (若, 如果, 遇到 …) comes before it in that sentence;
 * the borrower's own 逾期 / 还不上 in a first-person clause (「我农行逾期快一年了」) is not the lender's failure,
   unless the clause blames someone (导致, 害得, 因为 …);
-* the company's own statements and fixes (已修复, 恢复正常, 致歉, 延长还款期, 不影响征信, 官方回应 …) cover their
-  sentence, unless the sentence goes on to contradict them (但, 仍然, 还是 …): 「系统故障已修复，致歉并延长还款期」
+* the company's own statements, fixes and denials (已修复, 恢复正常, 致歉, 延长还款期, 不影响征信, 官方回应, 不实 …)
+  cover their sentence, unless the sentence goes on to contradict them (但, 仍然, 还是 …): 「系统故障已修复，致歉并延长还款期」
   is the lender fixing a problem, not a new one.
 """
 import re
@@ -24,7 +27,7 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n\r]+")
 # a warning runs over an enumeration (「谨防以低息贷款、刷单返利为名的诈骗」): 、 does not end its scope
 _PHRASE = re.compile(r"[^，。！？；：,.!?;:\n\r…]+")
 
-_PREVENTION = re.compile(r"防范|谨防|警惕|提防|当心|反诈|防诈|防骗|打击|严打|抵制|远离|预防|防控|杜绝|谨慎辨别")
+_PREVENTION = re.compile(r"防范|谨防|警惕|提防|当心|反诈|防诈|防骗|打击|严打|抵制|远离|预防|防控|杜绝|谨慎辨别|严禁|严防")
 _FORMAL_CONDITION = re.compile(r"^\s*(若|如若|倘若|假如|假设|万一|如遇|若遇|如发现|若发现|一旦发现|一旦遇到|如有|若有)")
 _CONDITION = re.compile(r"若|如果|假如|假设|倘若|万一|一旦|如遇|遇到|碰到|如发现|如有")
 _ADVICE = re.compile(r"(可|可以|请|应|应当|应该|建议|务必|及时|直接)(直接|及时|立即)?(向|拨打|致电|联系|通过|到|去|找|上)?"
@@ -35,11 +38,13 @@ _OWN_DEBT = re.compile(r"逾期|还不上|还不起|没钱还|无力偿还|欠�
 _BLAME = re.compile(r"导致|害得|害我|造成|因为|由于|被迫|逼")
 _STATEMENT = re.compile(r"已修复|修复完成|完成修复|已恢复|恢复正常|已解决|已处理完毕|致歉|道歉|歉意|敬请谅解|带来不便|"
                         r"延长还款|顺延|不影响征信|不会影响征信|不计罚息|免收罚息|免除罚息|减免罚息|不收取罚息|"
-                        r"官方回应|回应称|发布声明|郑重声明|特此声明|辟谣")
+                        r"官方回应|回应称|发布声明|郑重声明|特此声明|辟谣|不实|系误读")
+# the institution stopping a fraud against its customer: 「柜员劝阻女子免遭诈骗」, 「老人要取100万买黄金银行秒报警」
+_PROTECTION = re.compile(r"(银行|柜员|网点|工作人员|经理|支付宝|微信)[^，。！？；]{0,4}(劝阻|拦截|报警|挽回|止付)")
 _CONTRADICTION = re.compile(r"但|可是|却|仍然|依然|还是|至今|根本|并没有|没有任何")
 # every rule needs one of these words somewhere; most texts have none and are done with one scan
 _ANY = re.compile("|".join(p.pattern.lstrip("^\\s*") for p in (_PREVENTION, _CONDITION, _FORMAL_CONDITION, _OWN_DEBT,
-                                                                  _STATEMENT))
+                                                                  _STATEMENT, _PROTECTION))
                   + r"|投诉|举报|报警|报案|反映|求助|维权|申诉")
 
 
@@ -86,6 +91,10 @@ def stance(text: str, tokens: Tokens) -> Stance:
             m = _PREVENTION.search(text, lo, hi)
             if m:
                 mark(m.end(), hi, "防范宣传")
+    if _PROTECTION.search(text):
+        for lo, hi in _units(_CLAUSE, text):
+            if _PROTECTION.search(text, lo, hi):
+                mark(lo, hi, "机构拦截诈骗")
     condition = advice or _CONDITION.search(text)
     own_debt = _OWN_DEBT.search(text) and _FIRST_PERSON.search(text)
     if condition or own_debt:
