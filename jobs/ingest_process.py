@@ -9,9 +9,11 @@ the middle loses and doubles nothing, and the next ingest starts a new child.
 """
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,8 +37,8 @@ class IngestProcess:
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> "IngestProcess":
-        with self._lock:
-            self._pool = self._pool or self._new()
+        """Spawn the child and wait until its models are loaded, so the first scan runs on time."""
+        self._call(_child_ready)
         return self
 
     def _new(self) -> ProcessPoolExecutor:
@@ -99,10 +101,29 @@ def _child_start(loaded: LoadedConfig, level: int) -> None:
     from jobs.http import make_http_client
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the child
+    _die_with_parent()
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = Runtime.open(loaded, migrate=False)  # the parent migrated
     analyzer_for(rt.config)  # loaded once, before the first ingest
     _child.update(rt=rt, http=make_http_client(loaded.config.scan).__enter__())
+
+
+def _die_with_parent() -> None:
+    """A parent killed with SIGKILL takes the child with it within a second, as when the scan ran in the parent:
+    an orphan would go on scanning a source whose lease has lapsed. (Not prctl's parent-death signal: it follows
+    the thread that spawned the child, and a new child is spawned from whichever thread needs it.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)  # the open chunk's transaction ends with the connection: nothing half-stored
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _child_ready() -> bool:
+    return "rt" in _child
 
 
 def _spec(name: str) -> SourceBase:

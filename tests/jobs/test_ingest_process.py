@@ -136,3 +136,39 @@ def test_the_scheduler_scans_in_the_child(rt, child):
         job = scheduler.get_job("scan:export")
         job.func(*job.args, **job.kwargs)  # the tick: wins the lease, the child scans
     assert stored(rt) == 7
+
+
+def test_the_child_ends_when_its_parent_is_killed(rt):
+    """kill -9 of `yuqing run` must not leave its ingest child scanning on: it notices and exits."""
+    import pickle
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = ("import pickle, sys, time\n"
+              "from jobs.ingest_process import IngestProcess\n"
+              "child = IngestProcess(pickle.loads(sys.stdin.buffer.read())).start()\n"
+              "print(child.pid, flush=True)\n"
+              "time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=False)
+    try:
+        parent.stdin.write(pickle.dumps(rt.loaded))
+        parent.stdin.close()
+        pid = int(parent.stdout.readline())
+        os.kill(pid, 0)  # the child runs
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("the ingest child outlived its killed parent")
+    finally:
+        parent.kill()
