@@ -9,7 +9,7 @@ reached its grade later, from that moment: nobody can answer a 重大 deadline b
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -179,12 +179,11 @@ class Deadline:
 
 def add_working_time(start: datetime, delta: timedelta, p: Policy) -> datetime:
     """`start` plus `delta` counted only inside working hours (skipping nights, weekends, holidays)."""
-    tz = ZoneInfo(p.timezone)
-    opens, closes = parse_hhmm(p.work_start), parse_hhmm(p.work_end)
+    tz, opens, closes = _working_hours(p.timezone, p.work_start, p.work_end)
     at, remaining = start.astimezone(tz), delta
     day = at.date()
     for _ in range(3700):  # ten years of days: a policy always has a working day, this only bounds the loop
-        if day.isoweekday() in p.work_days and day.isoformat() not in p.holidays:
+        if day.isoweekday() in p.work_days and not (p.holidays and day.isoformat() in p.holidays):
             begin = max(at, datetime.combine(day, opens, tz))
             end = datetime.combine(day, closes, tz)
             if begin < end:
@@ -192,8 +191,16 @@ def add_working_time(start: datetime, delta: timedelta, p: Policy) -> datetime:
                     return (begin + remaining).astimezone(timezone.utc)
                 remaining -= end - begin
         day += timedelta(days=1)
-        at = datetime.combine(day, datetime.min.time(), tz)
+        at = datetime.combine(day, MIDNIGHT, tz)
     raise ValueError("no working hours in the policy")
+
+
+MIDNIGHT = datetime.min.time()
+
+
+@lru_cache(maxsize=16)
+def _working_hours(zone: str, start: str, end: str) -> tuple[ZoneInfo, time, time]:
+    return ZoneInfo(zone), parse_hhmm(start), parse_hhmm(end)
 
 
 def _due(start: datetime, minutes: int, gp: GradePolicy, p: Policy) -> datetime:

@@ -7,6 +7,7 @@ clustering.assign, grading.grade_incident, raise_only), with the database as the
 time: one band query, one incident insert and one placement update per batch, each touched incident regraded
 and notified once.
 """
+import gc
 import logging
 import threading
 from dataclasses import dataclass
@@ -50,6 +51,9 @@ def analyzer_for(config: Config, session: Session | None = None) -> Analyzer:
             model = deployed_model(session)[1] if session is not None and model_id is not None else None
             entry = (config, model_id, Analyzer.from_config(names_to_match(config), config.analysis, model))
             _analyzers[id(config)] = entry
+            # the models' hundreds of thousands of objects live as long as the process: out of the collector's
+            # generations, a full collection during a scan no longer walks them all again
+            gc.freeze()
         return entry[2]
 
 
