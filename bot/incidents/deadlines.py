@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Text, case, cast, func, select
@@ -111,9 +111,8 @@ def stored_text(column: Any) -> Any:
     return cast(column, Text)
 
 
-@dataclass(frozen=True)
-class IncidentSnapshot:
-    """The stored times the deadlines are computed from."""
+class IncidentSnapshot(NamedTuple):
+    """The stored times the deadlines are computed from (a named tuple: status builds thousands of them)."""
 
     id: int
     grade: str | None
