@@ -164,7 +164,8 @@ def scan(config_path: str, once: bool, dry_run: bool, only: str | None) -> None:
 def run(config_path: str) -> None:
     """Run the bot: scan every source on its interval and deliver alerts, until Ctrl-C or SIGTERM.
 
-    Serves /feishu/events, /ingest/{source}, /healthz, /readyz and /metrics on server.host:port. Replicas on one
+    Serves /feishu/events, /ingest/{source}, /healthz, /readyz and /metrics on server.host:port. Scans and pushed
+    batches are analysed in one child process, so replies are not held up by a big ingest. Replicas on one
     PostgreSQL share the work (each source scanned by one of them per interval).
     """
     _serve(_load(config_path), only_scans=False)
