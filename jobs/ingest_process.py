@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.config import LoadedConfig
 from bot.config.sources import SourceBase
 from jobs.scan import ScanReport
+from jobs.sources.base import FetchResult
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +59,16 @@ class IngestProcess:
             pool.shutdown(wait=False)
             raise
 
-    def scan(self, spec: SourceBase) -> ScanReport:
-        """Scan one source in the child (`jobs.scan.scan_source`); its report comes back."""
-        try:
-            return self._call(_child_scan, spec.name)
-        except BrokenProcessPool as exc:
-            log.error("source %s: the ingest process died during the scan (%s); the next scan starts a new one",
-                      spec.name, exc)
-            return ScanReport(spec.name, error=f"ingest process died: {exc}")
+    def store_fetched(self, spec: SourceBase, result: FetchResult, now: datetime, report: ScanReport) -> None:
+        """`jobs.scan.store_fetched` in the child: what a fetch made here returned is analysed and stored there.
+        Raises BrokenProcessPool if the child died (what it committed before is stored)."""
+        _copy(self._call(_child_store, spec.name, result, now, report), report)
 
     def ingest(self, spec: SourceBase, records: list, fields: dict[str, str], report: ScanReport) -> int:
         """`jobs.scan.ingest_records` in the child: fills `report`, returns how many records were usable.
         Raises BrokenProcessPool if the child died (what it committed before is stored)."""
         usable, done = self._call(_child_ingest, spec.name, records, fields, report.fetched)
-        for name in ("new", "matched", "skipped", "error"):
-            setattr(report, name, getattr(done, name))
-        report.rejected, report.problems = done.rejected, done.problems
+        _copy(done, report)
         return usable
 
     @property
@@ -89,6 +85,12 @@ class IngestProcess:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+
+
+def _copy(done: ScanReport, report: ScanReport) -> None:
+    for name in ("fetched", "new", "matched", "skipped", "error"):
+        setattr(report, name, getattr(done, name))
+    report.rejected, report.problems = done.rejected, done.problems
 
 
 # -- in the child -------------------------------------------------------------------------------------------
@@ -130,10 +132,15 @@ def _spec(name: str) -> SourceBase:
     return next(s for s in _child["rt"].config.sources if s.name == name)
 
 
-def _child_scan(name: str) -> ScanReport:
-    from jobs.scan import scan_source
+def _child_store(name: str, result: FetchResult, now: datetime, report: ScanReport) -> ScanReport:
+    from jobs.scan import failure_reason, store_fetched
 
-    return scan_source(_child["rt"], _spec(name), _child["http"])
+    spec = _spec(name)
+    try:
+        store_fetched(_child["rt"], spec, result, now, report)
+    except Exception as exc:  # reported as in the parent: database errors need not unpickle there
+        report.error = failure_reason(spec, exc)
+    return report
 
 
 def _child_ingest(name: str, records: list, fields: dict[str, str], fetched: int) -> tuple[int, ScanReport]:

@@ -189,41 +189,57 @@ def _fetch(rt: Runtime, spec: SourceBase, http: Http, now: datetime) -> FetchRes
     return FETCHERS[spec.kind](spec, ctx)
 
 
-def scan_source(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
-    """Scan one source once; failures are logged and recorded in its health, never raised."""
+# stores what a fetch returned, filling the report: `store_fetched` here, or the child process of `yuqing run`
+StoreFetched = Callable[[SourceBase, FetchResult, datetime, ScanReport], None]
+
+
+def scan_source(rt: Runtime, spec: SourceBase, http: Http, store: StoreFetched | None = None) -> ScanReport:
+    """Scan one source once; failures are logged and recorded in its health, never raised. The fetch (network
+    I/O) runs here; what it returned is stored by `store` (default: here too)."""
     started = time.perf_counter()
     try:
-        return _scan(rt, spec, http)
+        return _scan(rt, spec, http, store or (lambda *args: store_fetched(rt, *args)))
     finally:
         metrics.SCAN_SECONDS.labels(spec.name).observe(time.perf_counter() - started)
 
 
-def _scan(rt: Runtime, spec: SourceBase, http: Http) -> ScanReport:
+def store_fetched(rt: Runtime, spec: SourceBase, result: FetchResult, now: datetime, report: ScanReport) -> None:
+    """Normalise, analyse and store what one fetch returned, in chunks, the source's new cursor with the last;
+    `report.error` says why the source counts as unwell, if it does."""
+    for note in result.problems:
+        log.warning("source %s: %s", spec.name, note)
+    report.problems, report.fetched = list(result.problems), len(result.entries)
+
+    def finish(row: Source) -> None:
+        if not result.not_modified:
+            row.etag, row.last_modified = result.etag, result.last_modified
+        if result.cursor is not None:
+            row.cursor = result.cursor
+
+    # what is usable is kept even when the source is unwell
+    usable = ingest(rt, spec, normalise_entries(spec, result.entries, now, report), now, report, finish,
+                    healthy=result.malformed is None)
+    report.error = unhealthy(result, report, usable)
+
+
+def failure_reason(spec: SourceBase, exc: Exception) -> str:
+    """What a failed scan reports: the source's own error, a database outage in one line, or a bug (logged with
+    its traceback)."""
+    if isinstance(exc, SourceError):
+        return exc.reason
+    if isinstance(exc, (OperationalError, InterfaceError)):  # an outage, not a bug: one line, no traceback
+        return f"database unavailable: {cause_of(exc)}"
+    log.error("source %s: scan failed", spec.name, exc_info=exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
+
+
+def _scan(rt: Runtime, spec: SourceBase, http: Http, store: StoreFetched) -> ScanReport:
     report = ScanReport(spec.name)
     now = rt.clock.now()
     try:
-        result = _fetch(rt, spec, http, now)
-        for note in result.problems:
-            log.warning("source %s: %s", spec.name, note)
-        report.problems, report.fetched = list(result.problems), len(result.entries)
-
-        def finish(row: Source) -> None:
-            if not result.not_modified:
-                row.etag, row.last_modified = result.etag, result.last_modified
-            if result.cursor is not None:
-                row.cursor = result.cursor
-
-        # what is usable is kept even when the source is unwell
-        usable = ingest(rt, spec, normalise_entries(spec, result.entries, now, report), now, report, finish,
-                        healthy=result.malformed is None)
-        report.error = unhealthy(result, report, usable)
-    except SourceError as exc:
-        report.error = exc.reason
-    except (OperationalError, InterfaceError) as exc:  # an outage, not a bug: one line, no traceback
-        report.error = f"database unavailable: {cause_of(exc)}"
+        store(spec, _fetch(rt, spec, http, now), now, report)
     except Exception as exc:  # a bug or a database error must not stop the other sources or the process
-        log.exception("source %s: scan failed", spec.name)
-        report.error = f"internal error: {type(exc).__name__}: {exc}"
+        report.error = failure_reason(spec, exc)
     metrics.ITEMS_FETCHED.labels(spec.name).inc(report.fetched)
     metrics.ITEMS_STORED.labels(spec.name).inc(report.new)
     metrics.SCANS.labels(spec.name, "failed" if report.error else "ok").inc()

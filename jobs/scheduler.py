@@ -67,7 +67,7 @@ def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None,
                     leases: Leases | None = None, scanner: IngestProcess | None = None) -> BackgroundScheduler:
     """Every job ticks every TICK seconds on every replica and runs only when it wins its lease (bot.leases):
     each source is scanned once per its interval across the fleet, each response job once per its period.
-    With `scanner`, scans run in its child process instead of here."""
+    With `scanner`, what the scans fetch is analysed and stored in its child process."""
     leases = leases or Leases(rt.sessions, rt.clock)
     scheduler = BackgroundScheduler(timezone="Asia/Shanghai",
                                     job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": 60})
@@ -83,11 +83,9 @@ def build_scheduler(rt: Runtime, http: Http, heartbeat: Heartbeat | None = None,
     for spec in rt.config.sources:
         if not spec.enabled or spec.kind not in FETCHERS:
             continue
-        if scanner is not None:
-            shared(f"scan:{spec.name}", spec.interval, scanner.scan, spec, jitter=spec.jitter, name=f"scan {spec.name}")
-        else:
-            shared(f"scan:{spec.name}", spec.interval, scan_source, rt, spec, http, jitter=spec.jitter,
-                   name=f"scan {spec.name}")
+        # with a scanner the fetch stays here (several sources at once), and the child analyses and stores
+        shared(f"scan:{spec.name}", spec.interval, scan_source, rt, spec, http,
+               scanner.store_fetched if scanner is not None else None, jitter=spec.jitter, name=f"scan {spec.name}")
     shared("remind", REMIND_EVERY, remind_due, rt, name="remind unacknowledged incidents")
     shared("escalate", ESCALATE_EVERY, run_escalations, rt, name="escalate missed response deadlines")
     shared("silences", ESCALATE_EVERY, release_silences, rt, name="release what ended silences held back")

@@ -48,13 +48,17 @@ def stored(rt, *where) -> int:
         return s.scalar(select(func.count()).select_from(Item).where(*where))
 
 
-def test_a_push_and_a_scan_in_the_child_are_stored_in_the_database(rt, child):
+def test_a_push_and_a_scan_stored_by_the_child_are_in_the_database(rt, child):
     push, export = rt.config.sources
     report = ScanReport("push", fetched=30)
     assert child.ingest(push, records(30), {}, report) == 30
     assert report.new == 30 and report.matched == 30
     assert child.pid is not None and child.pid != os.getpid()
-    scanned = child.scan(export)
+    from jobs.http import make_http_client
+    from jobs.scan import scan_source
+
+    with make_http_client(rt.config.scan) as http:  # fetched here, analysed and stored in the child
+        scanned = scan_source(rt, export, http, store=child.store_fetched)
     assert scanned.error is None and (scanned.fetched, scanned.new) == (7, 7)
     assert stored(rt) == 37
     assert child.ingest(push, records(30), {}, ScanReport("push", fetched=30)) == 30  # resent: stored once
