@@ -17,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import metrics
-from bot.analysis.pipeline import Analysis
+from bot.analysis.pipeline import Analysis, Analyzer
 from bot.config.sources import SourceBase
 from bot.errors import SourceError
 from bot.incidents.intake import NewItem, accept_items, analyse, analyzer_for, analysis_columns, authority
@@ -80,15 +80,12 @@ class Analysed:
     seconds: float
 
 
-def analyse_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source,
-                  chunk: list[tuple[int, NormalisedItem]], report: ScanReport) -> Analysed:
-    """The chunk's items not stored yet (one dedup query in `session`), analysed with the deployment's newest
-    model (yuqing train, looked up once a chunk). The analysis itself reads nothing: callers run it with no
-    transaction open, so the SQLite write lock is free for commands and deliveries meanwhile."""
+def analyse_chunk(rt: Runtime, spec: SourceBase, chunk: list[tuple[int, NormalisedItem]],
+                  todo: list[NormalisedItem], analyzer: Analyzer | None, report: ScanReport) -> Analysed:
+    """The chunk's items not stored yet (`todo`), analysed with `analyzer` (the deployment's newest model). It
+    reads nothing: callers run it with no transaction open, so the SQLite write lock is free for commands and
+    deliveries meanwhile."""
     index = {id(item): n for n, item in chunk}
-    todo = unstored(session, row, [item for _, item in chunk])
-    analyzer = analyzer_for(rt.config, session) if todo else None  # an empty scan loads no models
-    session.commit()  # nothing is held while analysing
     started = time.perf_counter()
     fresh, analyses = [], []
     for item in todo:
@@ -141,16 +138,18 @@ def ingest(rt: Runtime, spec: SourceBase, items: Iterable[tuple[int, NormalisedI
     while True:
         following = list(islice(pending, size)) if chunk else []
         usable += len(chunk)
-        with rt.sessions() as session:
-            session.begin()
-            analysed = analyse_chunk(session, rt, spec, source_row(session, spec.name, spec.kind, spec.platform, now),
-                                     chunk, report)
+        last = not following
+        with rt.sessions() as session, session.begin():  # what is new, and the model to analyse it with
+            row = source_row(session, spec.name, spec.kind, spec.platform, now)
+            todo = unstored(session, row, [item for _, item in chunk])
+            analyzer = analyzer_for(rt.config, session) if todo else None  # an empty scan loads no models
+        analysed = analyse_chunk(rt, spec, chunk, todo, analyzer, report)
         with rt.sessions() as session, session.begin():
             row = source_row(session, spec.name, spec.kind, spec.platform, now)
             store_chunk(session, rt, spec, row, analysed, now, report, healthy and bool(chunk or not report.fetched))
-            if not following:
+            if last:
                 finish(row)
-        if not following:
+        if last:
             return usable
         chunk = following
 

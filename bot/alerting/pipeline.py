@@ -168,6 +168,12 @@ def _ahead(session: Session) -> ReadAhead | None:
     return session.info.get(AHEAD)
 
 
+def ahead_for(session: Session, incident_id: int) -> ReadAhead | None:
+    """The read-ahead of a `read_ahead` block, if it holds this incident (else its reads go to the tables)."""
+    ahead = _ahead(session)
+    return ahead if ahead is not None and incident_id in ahead.cards else None
+
+
 def submit(session: Session, config: Config, out: Outgoing, now: datetime) -> list[Delivery]:
     """Queue a message (one row per chat) in the caller's transaction; returns the rows queued now."""
     inc = out.incident
@@ -250,8 +256,8 @@ def _insert(session: Session, out: Outgoing, chat: str | None, msg_type: str, pa
 
 # -- reads the pipeline and its callers share ------------------------------------------------------------
 def card_rows(session: Session, incident_id: int) -> list[Delivery]:
-    ahead = _ahead(session)
-    if ahead is not None and incident_id in ahead.cards:
+    ahead = ahead_for(session, incident_id)
+    if ahead is not None:
         return list(ahead.cards[incident_id])
     return list(session.scalars(select(Delivery).where(Delivery.incident_id == incident_id,
                                                        Delivery.kind == Outbound.INCIDENT_CARD.value)

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.alerting.kinds import Outbound
-from bot.alerting.pipeline import AHEAD, ReadAhead, card_chats, card_rows
+from bot.alerting.pipeline import ahead_for, card_chats, card_rows
 from bot.models import Delivery, Escalation, IncidentMessage
 
 __all__ = ["card_chats", "card_rows", "count_by_status", "first_card_sent_at", "items_at_last_notice",
@@ -29,7 +29,7 @@ def count_by_status(session: Session) -> dict[str, int]:
 
 def posted_cards(session: Session, incident_id: int) -> dict[str, str]:
     """chat_id → message_id of the incident's cards already in the chats."""
-    ahead = _ahead(session, incident_id)
+    ahead = ahead_for(session, incident_id)
     if ahead is not None:
         return dict(ahead.posted[incident_id])
     rows = session.execute(select(IncidentMessage.chat_id, IncidentMessage.message_id)
@@ -37,15 +37,9 @@ def posted_cards(session: Session, incident_id: int) -> dict[str, str]:
     return {str(c): str(m) for c, m in rows.all()}
 
 
-def _ahead(session: Session, incident_id: int) -> ReadAhead | None:
-    """The read-ahead of a `pipeline.read_ahead` block, if it holds this incident."""
-    ahead: ReadAhead | None = session.info.get(AHEAD)
-    return ahead if ahead is not None and incident_id in ahead.cards else None
-
-
 def unstarted_update(session: Session, incident_id: int) -> Delivery | None:
     """The incident's card update that no worker has picked up yet (later changes fold into it)."""
-    ahead = _ahead(session, incident_id)
+    ahead = ahead_for(session, incident_id)
     if ahead is not None:
         return ahead.unstarted.get(incident_id)
     return session.scalars(select(Delivery).where(
@@ -55,7 +49,7 @@ def unstarted_update(session: Session, incident_id: int) -> Delivery | None:
 
 def last_notified_at(session: Session, incident_id: int) -> datetime | None:
     """When the chats last got a card or a card update about the incident."""
-    ahead = _ahead(session, incident_id)
+    ahead = ahead_for(session, incident_id)
     if ahead is not None:
         return ahead.notified_at.get(incident_id)
     return session.scalar(select(func.max(Delivery.sent_at)).where(
@@ -76,7 +70,7 @@ def last_chat_message_at(session: Session, incident_id: int) -> datetime | None:
 
 def items_at_last_notice(session: Session, incident_id: int) -> int | None:
     """The item count the chats last heard about (a sent card, or a queued thread notice or follow-up)."""
-    ahead = _ahead(session, incident_id)
+    ahead = ahead_for(session, incident_id)
     if ahead is not None:
         return ahead.noticed_items.get(incident_id)
     rows = session.scalars(select(Delivery.payload).where(
