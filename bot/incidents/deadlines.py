@@ -226,6 +226,24 @@ def overdue(s: IncidentSnapshot, deadlines: list[Deadline], now: datetime) -> li
     return [d for d in deadlines if d.met_at is None and now >= d.due_at]
 
 
+def missed_deadlines(s: Any, p: Policy, now: datetime) -> list[Deadline]:
+    """`overdue(s, deadlines_for(s, p), now)` of an open incident, from anything with the snapshot's times (a
+    snapshot, or a `response_rows` row with its `graded_at`), working out only the unmet deadlines' times: the
+    status and the digest do this for every open incident."""
+    gp = p.grades.get(s.grade or "")
+    if gp is None:
+        return []
+    start = s.opened_at if s.graded_at is None or s.graded_at < s.opened_at else s.graded_at
+    late = []
+    for kind, minutes, met in ((Kind.ACK, gp.ack, s.acknowledged_at or s.resolved_at),
+                               (Kind.ASSESS, gp.assess, s.assessed_at), (Kind.STATEMENT, gp.statement, s.statement_at)):
+        if minutes and met is None:
+            due = _due(start, minutes, gp, p)
+            if now >= due:
+                late.append(Deadline(kind, due, None))
+    return late
+
+
 
 def load_snapshot(session: Session, inc: Incident) -> IncidentSnapshot:
     """The incident's stored times, with when it reached its grade (from the timeline)."""

@@ -92,7 +92,7 @@ def _talk(session: Session, since: datetime, start: datetime) -> tuple[Counter[t
     seen = func.coalesce(Item.published_at, Item.fetched_at)
 
     def grouped(*columns):
-        return session.execute(real_only(select(*columns, func.count()).select_from(Item)
+        return session.connection().execute(real_only(select(*columns, func.count()).select_from(Item)
                                          .join(Incident, Incident.id == Item.incident_id)
                                          .where(seen >= since).group_by(*columns))).all()
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import parse_config
 from bot.incidents.deadlines import (IncidentSnapshot, Kind, Policy, add_working_time, deadlines_for, graded_at,
-                                     overdue, policy_of, snapshot_policy)
+                                     missed_deadlines, overdue, policy_of, snapshot_policy)
 
 SH = ZoneInfo("Asia/Shanghai")
 POLICY = Policy.from_config(parse_config({}))
@@ -69,6 +69,32 @@ def test_deadlines_for(s, expected):
 ])
 def test_overdue(s, now, kinds):
     assert [d.kind.value for d in overdue(s, deadlines_for(s, POLICY), sh(now))] == kinds
+
+
+def test_missed_deadlines_is_overdue_of_deadlines_for():
+    """The status's shortcut (only the unmet deadlines' times) answers as the full rule does, for every grade, with
+    or without a later grading, met or not, inside and outside working hours."""
+    import random
+    rng = random.Random(7)
+    start = sh("2026-11-20 00:00")
+    seen = set()
+    for _ in range(3000):
+        opened = start + timedelta(minutes=rng.randrange(0, 60 * 24 * 7))
+
+        def maybe(base: datetime) -> datetime | None:
+            return base + timedelta(minutes=rng.randrange(0, 600)) if rng.random() < 0.4 else None
+
+        s = IncidentSnapshot(id=1, grade=rng.choice(["重大", "一般", "轻微", None]),
+                             state=rng.choice(["triggered", "acknowledged", "in_progress"]), opened_at=opened,
+                             acknowledged_at=maybe(opened), assessed_at=maybe(opened), statement_at=maybe(opened),
+                             resolved_at=maybe(opened) if rng.random() < 0.2 else None,
+                             graded_at=opened + timedelta(minutes=rng.randrange(-120, 600)) if rng.random() < 0.5
+                             else None)
+        now = opened + timedelta(minutes=rng.randrange(0, 60 * 24 * 4))
+        expected = overdue(s, deadlines_for(s, POLICY), now)
+        assert missed_deadlines(s, POLICY, now) == expected
+        seen.add(tuple(d.kind.value for d in expected))
+    assert {(), ("ack",), ("assess",), ("ack", "assess", "statement")} <= seen
 
 
 def test_late_by():
