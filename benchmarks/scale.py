@@ -335,6 +335,17 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def sqlite_heap_mb() -> float:
+    """What SQLite's own allocator holds (its page caches, mostly), from the library the sqlite3 module uses."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libsqlite3.so.0")
+    except OSError:
+        return float("nan")
+    lib.sqlite3_memory_used.restype = ctypes.c_int64
+    return lib.sqlite3_memory_used() / 2**20
+
+
 def cmd_memory_one(args, rows, brands, workdir: Path) -> None:
     import threading
     url = fresh_database(args.db, workdir, f"memory{args.items}")
@@ -355,21 +366,22 @@ def cmd_memory_one(args, rows, brands, workdir: Path) -> None:
     took, _statements, report = scan(rt, recs)
     done.set()
     sampler.join()
-    print(f"{rt.engine.dialect.name}\t{args.items}\t{report.new}\t{before:.0f}\t{peak[0]:.0f}\t{took:.1f}")
+    print(f"{rt.engine.dialect.name}\t{args.items}\t{report.new}\t{before:.0f}\t{peak[0]:.0f}\t{took:.1f}\t"
+          f"{sqlite_heap_mb():.0f}")
     rt.close()
 
 
 def cmd_memory(args, rows, brands, workdir: Path) -> None:
     import subprocess
-    print("| database | items in the scan | stored | RSS before, MB | peak RSS during, MB | growth, MB | scan s |\n"
-          "|---|---|---|---|---|---|---|")
+    print("| database | items in the scan | stored | RSS before, MB | peak RSS during, MB | growth, MB | scan s | "
+          "SQLite heap after, MB |\n|---|---|---|---|---|---|---|---|")
     for n in [int(x) for x in args.sizes.split(",")]:
         out = subprocess.run([sys.executable, __file__, "memory-one", "--db", args.db, "--items", str(n)]
                              + (["--data", args.data] if args.data else []),
                              check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        db, items, new, before, peak, took = out.split("\t")
+        db, items, new, before, peak, took, heap = out.split("\t")
         print(f"| {db} | {int(items):,} | {int(new):,} | {before} | {peak} | {float(peak) - float(before):.0f} | "
-              f"{took} |", flush=True)
+              f"{took} | {heap if db == 'sqlite' else '–'} |", flush=True)
 
 
 def main() -> None:

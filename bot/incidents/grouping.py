@@ -19,7 +19,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, bindparam, case, column, func, select, text, update
+from sqlalchemy import BigInteger, Integer, String, bindparam, column, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,10 @@ from bot.state import OPEN_STATES, State
 # A band value is looked up for its newest _READ_PER_BAND stored items only, and keeps its newest _PER_BAND
 # candidates in memory (the batch's own items join them). A repost wave shares bands with every post of it, so
 # without these bounds a big incident's lookups would grow with its size; any recent post of it is as near.
-_READ_PER_BAND = 8
-_PER_BAND = 64
+# The bounds are also what a lookup costs once a wave has filled them (a 20,000-item wave: 64 in memory made an item
+# compare itself with ~150 candidates by the end and ~40 at the start; 8 holds it near 27).
+_READ_PER_BAND = 4
+_PER_BAND = 8
 
 
 _VALUES_PER_QUERY = 1000  # band values looked up per statement
@@ -247,11 +249,14 @@ class BatchIncidentStore:
                 "FROM json_to_recordset(CAST(:rows AS json)) AS v(id integer, inc integer, dup integer) "
                 "WHERE items.id = v.id"), {"rows": json.dumps(rows)})
         elif placed:
-            values = {"incident_id": case(placed, value=Item.id)}
-            if duplicates:
-                values["duplicate_of_id"] = case(duplicates, value=Item.id, else_=Item.duplicate_of_id)
-            self.session.execute(update(Item).where(Item.id.in_(placed)).values(values),
-                                 execution_options={"synchronize_session": False})
+            # the same on SQLite: a CASE of the chunk's ids would be a statement of a new shape per chunk size, each
+            # kept in the compiled-statement cache with its thousands of parameters (memory grew with the scan)
+            rows_ = [[i, inc, (duplicates or {}).get(i)] for i, inc in placed.items()]
+            self.session.execute(text(
+                "UPDATE items SET incident_id = v.inc, duplicate_of_id = coalesce(v.dup, items.duplicate_of_id) "
+                "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS inc, "
+                "json_extract(value, '$[2]') AS dup FROM json_each(:rows)) AS v "
+                "WHERE items.id = v.id"), {"rows": json.dumps(rows_)})
         self._new.clear()
         self._placed.clear()
         return placed

@@ -55,6 +55,21 @@ def test_a_new_item_costs_at_most_three_statements(rt):
     assert count(rt, Item, Item.incident_id.is_(None)) == 0
 
 
+def test_statements_keep_their_shape_whatever_the_chunk_size(rt):
+    """Memory stays flat over a long ingest: the compiled statements a chunk needs are the same for a chunk of
+    17 and one of 71, so the engine's statement cache stops growing after the first chunks (a CASE with one
+    branch per item was a new cached statement, with all its parameters, per chunk size)."""
+    rt = rt()
+    spec = rt.config.sources[0]
+    sizes, offset, cached = (17, 23, 31, 41, 53, 61, 71), 0, []
+    for size in sizes:
+        ingest_records(rt, spec, records(size, offset), {}, ScanReport("push"))
+        offset += size
+        cached.append(len(rt.engine._compiled_cache))
+    assert count(rt, Item) == sum(sizes) and count(rt, Item, Item.incident_id.is_(None)) == 0
+    assert len(set(cached[2:])) == 1, cached
+
+
 def test_chunks_commit_on_their_own_and_a_crash_between_them_loses_and_doubles_nothing(rt, monkeypatch):
     rt = rt(chunk=10)
     spec = rt.config.sources[0]
