@@ -175,10 +175,14 @@ def main() -> None:
     ap.add_argument("--gap", type=float, default=0.5, help="seconds between one chat's commands")
     ap.add_argument("--during-scan", type=int, default=0, metavar="N",
                     help="compare idle with a scan of N items in the same process (wake-ups mode)")
+    ap.add_argument("--no-thread", action="store_true",
+                    help="with --during-scan: leave out the scan in a thread of the serving process (slow to run)")
     args = ap.parse_args()
     modes = ((("idle", True, 0, True), ("scan in child", True, args.during_scan, True),
               ("scan in thread", True, args.during_scan, False)) if args.during_scan
              else (("polling", False, 0, True), ("wake-ups", True, 0, True)))
+    if args.no_thread:
+        modes = tuple(m for m in modes if m[0] != "scan in thread")
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
         results = {}

@@ -1,5 +1,6 @@
 """Engine, sessions and the declarative Base (with a naming convention so migrations are stable)."""
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -10,6 +11,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import DateTime, TypeDecorator
+
+from bot.write_turns import write_turns
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -85,13 +88,14 @@ class WriteGate:
         self._depth = 0
         self._conns: set[int] = set()
 
-    def acquire(self, conn: object) -> None:
+    def acquire(self, conn: object) -> bool:
+        """Wait for this thread's turn; True if it is a new turn (False: the thread holds it already)."""
         me = threading.get_ident()
         with self._cond:
             if self._owner == me:
                 self._depth += 1
                 self._conns.add(id(conn))
-                return
+                return False
             ticket = self._next
             self._next += 1
             if not self._cond.wait_for(lambda: self._serving == ticket and self._owner is None, self.timeout):
@@ -99,17 +103,21 @@ class WriteGate:
                 self._advance()
                 raise TimeoutError("database is locked: another transaction of this process held it too long")
             self._owner, self._depth, self._conns = me, 1, {id(conn)}
+            return True
 
-    def release(self, conn: object, whole: bool = False) -> None:
-        """The transaction on `conn` ended (`whole`: the connection went back to the pool, its work undone)."""
+    def release(self, conn: object, whole: bool = False) -> bool:
+        """The transaction on `conn` ended (`whole`: the connection went back to the pool, its work undone);
+        True if that ended the turn."""
         with self._cond:
             if self._owner is None or id(conn) not in self._conns:
-                return
+                return False
             self._depth = 0 if whole else self._depth - 1
-            if self._depth <= 0:
-                self._owner, self._conns = None, set()
-                self._serving += 1
-                self._advance()
+            if self._depth > 0:
+                return False
+            self._owner, self._conns = None, set()
+            self._serving += 1
+            self._advance()
+            return True
 
     def _advance(self) -> None:
         while self._serving in self._abandoned:
@@ -126,8 +134,10 @@ def masked_url(url: str) -> str:
         return url.split("://", 1)[0] + "://…"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys on and a busy timeout so two writers wait, not fail."""
+def make_engine(url: str, yielding: bool = False, **kwargs) -> Engine:
+    """An engine for the URL; SQLite gets foreign keys on and a busy timeout so two writers wait, not fail, and
+    turns at the write lock shared with other processes (`bot.write_turns`), where a `yielding` engine (a bulk
+    ingest) lets the others go first."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30})
     engine = create_engine(url, **kwargs)
@@ -157,28 +167,53 @@ def make_engine(url: str, **kwargs) -> Engine:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
 
-        gate = WriteGate(timeout=kwargs.get("connect_args", {}).get("timeout", 30))
+        timeout = kwargs.get("connect_args", {}).get("timeout", 30)
+        gate = WriteGate(timeout=timeout)
+        turns = write_turns(engine.url.database, yielding, timeout)
+        if turns is not None:
+            weakref.finalize(engine, turns.close)
+
+        def _end_turn(dbapi_conn, whole: bool = False) -> None:
+            if gate.release(dbapi_conn, whole) and turns is not None:
+                turns.give()
+                turns.unclaim()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
             # IMMEDIATE: a second writer waits for the lock (busy timeout) instead of failing on upgrade
             dbapi_conn = conn.connection.dbapi_connection
-            gate.acquire(dbapi_conn)
+            if turns is not None:
+                turns.claim()
+            try:
+                fresh = gate.acquire(dbapi_conn)
+            except BaseException:
+                if turns is not None:
+                    turns.unclaim()
+                raise
+            try:
+                if turns is not None and fresh:
+                    turns.take()
+                elif turns is not None:
+                    turns.unclaim()  # a transaction inside the thread's own turn: claimed once already
+            except BaseException:
+                gate.release(dbapi_conn)
+                turns.unclaim()
+                raise
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                gate.release(dbapi_conn)
+                _end_turn(dbapi_conn)
                 raise
 
         @event.listens_for(engine, "commit")
         @event.listens_for(engine, "rollback")
         def _sqlite_end(conn):
-            gate.release(conn.connection.dbapi_connection)
+            _end_turn(conn.connection.dbapi_connection)
 
         @event.listens_for(engine.pool, "reset")
         def _sqlite_returned(dbapi_conn, _record, _reset_state):
             # a connection given back with its transaction open (a session never closed): its turn ends too
-            gate.release(dbapi_conn, whole=True)
+            _end_turn(dbapi_conn, whole=True)
 
     return engine
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.alerting import outbox, pipeline, queries
 from bot.alerting.kinds import Outbound, Transport
+from bot.alerting.policy import SendCap
 from bot.alerting.ratecap import reserve_send
 from bot.alerting.views import build_incident_view
 from bot.cards.incident import render_incident_card
@@ -103,7 +104,11 @@ class DeliverReport:
 def deliver_due(rt: Runtime, sink: Sink, limit: int = CLAIM_LIMIT, horizon: timedelta = timedelta(0)) -> DeliverReport:
     """Send what is due now (or within `horizon`); transient failures retry with backoff, permanent ones stay failed."""
     report = DeliverReport()
-    for d in outbox.claim_due(rt.sessions, rt.clock.now() + horizon, limit):
+    cfg = rt.config.alerting
+    cap = SendCap(cfg.chat_rate, cfg.chat_burst) if getattr(sink, "rate_limited", True) else None
+    at = rt.clock.now() + horizon
+    claimed = outbox.claim_due(rt.sessions, at, limit, cap)
+    for d in claimed:
         try:
             outcome, shown = _attempt(rt, sink, d)
         except (OperationalError, InterfaceError):
@@ -112,6 +117,10 @@ def deliver_due(rt: Runtime, sink: Sink, limit: int = CLAIM_LIMIT, horizon: time
             log.exception("delivery %s (%s) crashed", d.id, d.kind)
             outcome, shown = Retry(f"internal error: {type(exc).__name__}: {exc}"), None
         _record(rt, d, outcome, shown, report)
+    if cap is not None and len(claimed) < limit:  # some may wait for a chat's budget, spent by these sends
+        frees = outbox.budget_frees_at(rt.sessions, at, cap)
+        if frees is not None:
+            report.next_due = min(report.next_due or frees, frees)
     return report
 
 

@@ -105,7 +105,7 @@ def _child_start(loaded: LoadedConfig, level: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the child
     _die_with_parent()
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    rt = Runtime.open(loaded, migrate=False)  # the parent migrated
+    rt = Runtime.open(loaded, migrate=False, yielding=True)  # the parent migrated; its commands go first
     analyzer_for(rt.config)  # loaded once, before the first ingest
     _child.update(rt=rt, http=make_http_client(loaded.config.scan).__enter__())
 

@@ -123,8 +123,9 @@ def store_chunk(session: Session, rt: Runtime, spec: SourceBase, row: Source, ch
 
 def ingest(rt: Runtime, spec: SourceBase, items: Iterable[tuple[int, NormalisedItem]], now: datetime,
            report: ScanReport, finish: Callable[[Source], None] = lambda row: None, healthy: bool = True) -> int:
-    """Store the items in chunks of `scan.chunk_items`, each committed on its own so no transaction (nor the
-    SQLite write lock) is held for a whole scan, and none while a chunk is analysed; `finish` (the source's new
+    """Store the items in chunks of `scan.chunk_items` (`serving_chunk_items` in `yuqing run`'s ingest child),
+    each committed on its own so no transaction (nor the SQLite write lock) is held for a whole scan, and none
+    while a chunk is analysed; `finish` (the source's new
     cursor) runs in the last chunk's transaction. Items are taken from `items` a chunk at a time, so what a scan
     holds in memory does not grow with its size. A chunk with something usable in it (or the only, empty chunk
     of an empty fetch) marks the source healthy when `healthy`. Returns how many items were usable.
@@ -132,7 +133,7 @@ def ingest(rt: Runtime, spec: SourceBase, items: Iterable[tuple[int, NormalisedI
     A crash between chunks keeps the chunks committed and not the cursor: the next scan reads the same entries
     again, and the dedup stores only those not stored yet — nothing lost, nothing doubled.
     """
-    size = rt.config.scan.chunk_items
+    size = rt.config.scan.serving_chunk_items if rt.yielding else rt.config.scan.chunk_items
     pending = iter(items)
     chunk, usable = list(islice(pending, size)), 0
     while True:

@@ -9,11 +9,14 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerting.kinds import Outbound
-from bot.models import Delivery
+from bot.alerting.policy import SendCap
+from bot.models import ChatSendBudget, Delivery
 
 LEASE = timedelta(seconds=60)
 BACKOFF_BASE = 2.0
@@ -58,15 +61,37 @@ class Claimed:
         return self.reply_to
 
 
-def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -> list[Claimed]:
-    """Lease up to `limit` due deliveries: command replies first, then oldest first."""
+def _order() -> tuple[Any, ...]:
+    # the answer to a command goes before queued cards: someone is waiting for it
+    return case((Delivery.kind == Outbound.COMMAND_REPLY.value, 0), else_=1), Delivery.id
+
+
+def _spends() -> ColumnElement[bool]:
+    """Deliveries that spend their chat's send budget (all with a chat but 加急, which is not a message)."""
+    return and_(Delivery.chat_id.is_not(None), Delivery.kind != Outbound.URGENT.value)
+
+
+def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50,
+              cap: SendCap | None = None) -> list[Claimed]:
+    """Lease up to `limit` due deliveries: command replies first, then oldest first. With the chats' send `cap`,
+    no more of a chat's deliveries are leased than its budget admits now (`budget_frees_at` tells when a spent
+    chat has room): a backlog of cards for one chat is not leased, rendered and put back again every time one
+    send frees up, and it does not hold up the other chats' deliveries behind it."""
     with sessions() as session, session.begin():
-        # the answer to a command goes before queued cards: someone is waiting for it
-        stmt = (select(Delivery).where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-                .order_by(case((Delivery.kind == Outbound.COMMAND_REPLY.value, 0), else_=1), Delivery.id).limit(limit))
+        due = and_(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+        stmt = select(Delivery).where(due).order_by(*_order()).limit(limit)
+        if cap is not None:
+            ranked = (select(Delivery.id, func.row_number().over(partition_by=Delivery.chat_id, order_by=_order())
+                             .label("n"))
+                      .where(due, _spends(), Delivery.chat_id.not_in(
+                          select(ChatSendBudget.chat_id).where(ChatSendBudget.tat > now + cap.slack)))
+                      .subquery())
+            stmt = stmt.where(or_(not_(_spends()), Delivery.id.in_(select(ranked.c.id).where(ranked.c.n <= cap.burst))))
         if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        rows = session.scalars(stmt).all()
+            stmt = stmt.with_for_update(skip_locked=True, of=Delivery)
+        rows = list(session.scalars(stmt).all())
+        if cap is not None:
+            rows = _within_room(session, rows, now, cap)
         claimed = []
         for row in rows:
             row.attempts += 1
@@ -74,6 +99,31 @@ def claim_due(sessions: sessionmaker[Session], now: datetime, limit: int = 50) -
             claimed.append(Claimed(row.id, row.uuid, row.kind, row.chat_id, row.reply_to, row.msg_type,
                                    row.payload, row.incident_id, row.attempts))
         return claimed
+
+
+def _within_room(session: Session, rows: list[Delivery], now: datetime, cap: SendCap) -> list[Delivery]:
+    spending = [(r.id, r.chat_id) for r in rows if r.chat_id is not None and r.kind != Outbound.URGENT.value]
+    chats = {chat for _, chat in spending}  # as _spends(): 加急 spends nothing
+    tats = dict(session.execute(select(ChatSendBudget.chat_id, ChatSendBudget.tat)
+                                .where(ChatSendBudget.chat_id.in_(chats))).all()) if chats else {}
+    room = {chat: cap.room(tats.get(chat), now) for chat in chats}
+    over = set()
+    for id_, chat in spending:
+        if room[chat] <= 0:
+            over.add(id_)
+        room[chat] -= 1
+    return [r for r in rows if r.id not in over]
+
+
+def budget_frees_at(sessions: sessionmaker[Session], now: datetime, cap: SendCap) -> datetime | None:
+    """When the first chat whose due deliveries wait for its spent budget gets room again."""
+    with sessions() as session:
+        tat = session.scalar(
+            select(func.min(ChatSendBudget.tat)).where(
+                ChatSendBudget.tat > now + cap.slack,
+                select(Delivery.id).where(Delivery.chat_id == ChatSendBudget.chat_id, Delivery.status == "pending",
+                                          Delivery.next_attempt_at <= now).exists()))
+    return None if tat is None else tat - cap.slack
 
 
 def _row(session: Session, delivery_id: int) -> Delivery:

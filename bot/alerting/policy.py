@@ -106,3 +106,24 @@ def admit(tat: datetime | None, now: datetime, rate: float, burst: int) -> Admis
     if tat - tolerance > now:
         return Admission(False, tat, tat - tolerance)
     return Admission(True, tat + interval, None)
+
+
+
+@dataclass(frozen=True)
+class SendCap:
+    """A chat's send rate cap (`alerting.chat_rate` per second, bursts of `chat_burst`), for the outbox's claim:
+    how many sends a chat's budget admits now, by `admit`'s rule."""
+
+    rate: float
+    burst: int
+
+    @property
+    def slack(self) -> timedelta:
+        """How far a stored `tat` may run ahead of now with a send still admitted."""
+        return timedelta(seconds=1 / self.rate) * (self.burst - 1)
+
+    def room(self, tat: datetime | None, now: datetime) -> int:
+        """How many sends in a row `admit` lets through at `now` from this `tat`."""
+        interval = timedelta(seconds=1 / self.rate)  # as `admit` counts it, to the microsecond
+        ahead = max(tat or now, now) - now
+        return max(0, min(self.burst, (interval * (self.burst - 1) - ahead) // interval + 1))

@@ -189,3 +189,6 @@ class ScanConfig(Strict):
     # items stored per transaction: a scan, an import or a push commits every this many, so no write lock or
     # memory is held for a whole scan
     chunk_items: int = Field(default=200, ge=1, le=5000)
+    # the same inside `yuqing run`, whose ingest child writes beside the process answering commands: on SQLite
+    # each chunk's write holds the one write lock a command's transactions wait for, so its chunks are smaller
+    serving_chunk_items: int = Field(default=50, ge=1, le=5000)

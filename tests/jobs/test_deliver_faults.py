@@ -1,6 +1,7 @@
 """The outbox worker under faults: a Feishu outage, a worker that dies mid-send, a bot removed from a chat,
 and the per-chat rate cap shared by two workers. Every alert arrives exactly once."""
 import json
+from datetime import timedelta
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -110,3 +111,45 @@ def test_the_chat_rate_cap_holds_across_two_workers(rt, make_runtime, incidents,
         deliver_due(rt, client)
     assert len(feishu.in_chat(CRISIS)) == 8 and set(statuses(rt)) == {"sent"}
     assert len({json.dumps(m.content["header"]) for m in feishu.posts()}) == 1
+
+
+def test_a_backlog_for_one_chat_is_leased_as_its_budget_frees_not_over_and_over(rt, incidents, client, feishu,
+                                                                                clock):
+    """Twelve 重大 cards for the crisis chat and a 一般 card for the PR chat queued behind them: the claim leases
+    only what each chat's budget admits (chat_burst 3 at chat_rate 3/s), so nothing is leased and put back, the
+    PR chat's card is not held up behind the crisis backlog, and the worker is told when the crisis chat has
+    room again."""
+    for _ in range(12):
+        incidents.open("重大")
+    incidents.open("一般")
+    clock.advance(seconds=30)
+    first = deliver_due(rt, client)
+    assert (first.sent, first.deferred) == (4, 0)  # the crisis chat's burst of 3, and the PR chat's card
+    assert len(feishu.in_chat(PR)) == 1 and len(feishu.in_chat(CRISIS)) == 3
+    assert first.next_due is not None and clock.now() < first.next_due <= clock.now() + timedelta(seconds=1)
+    reports = []
+    for _ in range(60):  # 6 s in steps of 0.1 s
+        clock.advance(seconds=0.1)
+        reports.append(deliver_due(rt, client))
+    assert sum(r.deferred for r in reports) == 0
+    assert len(feishu.in_chat(CRISIS)) == 12 and set(statuses(rt)) == {"sent"}
+    with rt.sessions() as s:  # each lease counted one attempt: no card was claimed twice
+        assert {d.attempts for d in s.scalars(select(Delivery))} == {1}
+
+
+def test_send_cap_room_is_what_admit_lets_through():
+    from datetime import datetime, timezone
+
+    from bot.alerting.policy import SendCap, admit
+    now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+    for rate, burst in ((3.0, 3), (5.0, 1), (0.5, 5), (1.0, 2)):
+        cap = SendCap(rate, burst)
+        for ahead_ms in range(-3000, 12000, 37):
+            tat = now + timedelta(milliseconds=ahead_ms)
+            admitted, t = 0, tat
+            while admitted <= burst:
+                decision = admit(t, now, rate, burst)
+                if not decision.send_now:
+                    break
+                admitted, t = admitted + 1, decision.tat
+            assert cap.room(tat, now) == admitted, (rate, burst, ahead_ms)
