@@ -285,8 +285,7 @@ class BatchIncidentStore:
         return {prov: by_key[open_key(n.brand, n.event_key)] for prov, n in self._new.items()}
 
     # -- grading ------------------------------------------------------------------------------------------
-    def load_tallies(self, incidents: Iterable[Incident], batch: dict[int, list[IncidentItem]],
-                     batch_ids: Iterable[int]) -> None:
+    def load_tallies(self, incidents: Iterable[Incident], batch: dict[int, list[IncidentItem]]) -> None:
         """The tallies of these incidents with the batch's items (`batch`, by incident) added.
 
         An incident with a stored tally costs its row and one count of its recent items (all of them in one
@@ -297,12 +296,14 @@ class BatchIncidentStore:
         read = [inc.id for inc in incidents if inc.id not in stored and inc.id not in self._tallies]
         if stored:
             seen = seen_at()
+            # the batch's items are placed already: counted here, then taken off (a NOT IN of the batch's ids
+            # cost a comparison with each of them for every recent item of a big incident)
             recent = dict(self.session.execute(
-                select(Item.incident_id, func.count()).where(Item.incident_id.in_(stored), seen >= since,
-                                                             Item.id.not_in(list(batch_ids)))
+                select(Item.incident_id, func.count()).where(Item.incident_id.in_(stored), seen >= since)
                 .group_by(Item.incident_id)).all())
             for id_, inc in stored.items():
-                self._tallies[id_] = StoredTally.of_row(inc, recent.get(id_, 0), self.grading)
+                placed_now = sum(1 for item in batch.get(id_, ()) if item.published_at >= since)
+                self._tallies[id_] = StoredTally.of_row(inc, recent.get(id_, 0) - placed_now, self.grading)
                 for item in batch.get(id_, ()):
                     self._tallies[id_].add(item)
         if read:

@@ -146,8 +146,7 @@ def accept_items(session: Session, config: Config, source_name: str, items: list
         if n.id in placed:
             by_incident.setdefault(placed[n.id], []).append(n)
     incidents = {i.id: i for i in session.scalars(select(Incident).where(Incident.id.in_(by_incident)))}
-    store.load_tallies(incidents.values(), {i: [graded_items[n.id] for n in batch] for i, batch in by_incident.items()},
-                       placed)
+    store.load_tallies(incidents.values(), {i: [graded_items[n.id] for n in batch] for i, batch in by_incident.items()})
     alerted = _alerted(session, [i for i in by_incident if i not in store.opened])
     touched = []
     for incident_id, batch in by_incident.items():

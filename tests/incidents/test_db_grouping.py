@@ -234,7 +234,7 @@ def test_a_batch_joining_an_incident_does_not_reread_it_and_its_running_tally_ma
         assert incident.tally == stored_sums(IncidentTally.of(fresh_items, GradingConfig()), fresh.last_seen)
         assert incident.tally["regulators"] and incident.item_count == 61
         # the spike window's count, from the stored tally plus one count query, equals the fresh one
-        store.load_tallies([incident], {}, [])
+        store.load_tallies([incident], {})
         assert store.stats(incident_id, clock.now()) == fresh
 
 
