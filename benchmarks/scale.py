@@ -11,9 +11,10 @@ go through the push webhook's path (`ingest_records`: normalise, dedup, analyse,
 cards, in chunks of `scan.chunk_items`); the baseline is the same items through `Analyzer.analyze` alone.
 Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per new item (target ≤ 3).
 `incident`: `--items` items about one brand within an hour join one incident, pushed in batches of 1,000; ms
-per item of the first and the last batch, beside analysis alone. `status`: `/status` (its card, read and rendered;
-the median of five) and an escalation and a reminder tick at `--open` open incidents (each with a card sent 48 h ago or less), each tick
-twice on a clock that stands still (the second finds nothing new), beside the same at 50. `memory`: for each
+per item of the first, the middle and the last batch, beside analysis alone. `status`: `/status` (its card, read
+and rendered; the median of five) and an escalation and a reminder tick at `--open` open incidents (each with a
+card sent 48 h ago or less), each tick twice on a clock that stands still (the second finds nothing new), beside
+the same at 50. `memory`: for each
 size, a fresh process builds the records, then ingests them (chunks of `scan.chunk_items`); reported: resident
 memory before the ingest and its peak during it (sampled every 20 ms), whose difference should not grow with the
 size of the scan (the records themselves are built before the first reading).
