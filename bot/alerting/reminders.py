@@ -32,15 +32,20 @@ def remind_all(session: Session, config: Config, now: datetime) -> int:
     and store each one's next time; returns the messages queued. Reads a constant number of queries besides the
     reminders queued."""
     t = Timing.from_config(config.alerting)
-    incidents = session.scalars(select(Incident).where(Incident.remind_at <= now)
-                                .order_by(Incident.remind_at, Incident.id).with_for_update()).all()
+    # the decision needs the state only: the whole incident (its JSON columns) is read for those reminded
+    states = dict(session.execute(select(Incident.id, Incident.state).where(Incident.remind_at <= now)
+                                  .order_by(Incident.remind_at, Incident.id).with_for_update()).all())
     # only an unacknowledged incident can be waiting for a reminder, whatever its card and pings
-    waiting = [inc for inc in incidents if next_reminder_at(inc.state, now, None, t) is not None]
-    clocks = queries.reminder_clocks(session, [inc.id for inc in waiting])
-    queued, times = 0, dict.fromkeys((inc.id for inc in incidents), None)
-    for inc in waiting:
-        sent, times[inc.id] = remind(session, config, inc, *clocks[inc.id], now, t)
-        queued += sent
+    waiting = [i for i, state in states.items() if next_reminder_at(state, now, None, t) is not None]
+    clocks = queries.reminder_clocks(session, waiting)
+    queued, times = 0, dict.fromkeys(states, None)
+    for i in waiting:
+        sent_at, pinged = clocks[i]
+        if reminder_reason(states[i], sent_at, pinged, now, t) is NotifyReason.REPEAT and sent_at is not None:
+            sent, times[i] = remind(session, config, session.get_one(Incident, i), sent_at, pinged, now, t)
+            queued += sent
+        else:
+            times[i] = next_reminder_at(states[i], sent_at, pinged, t)
     store_due(session, "remind_at", times)
     return queued
 

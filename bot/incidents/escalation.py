@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from bot.alerting.kinds import Outbound
@@ -23,8 +23,9 @@ from bot.alerting.routing import incident_chats
 from bot.config import Config
 from bot.grades import Grade
 from bot.incidents.once import fire_once
-from bot.incidents.deadlines import (IncidentSnapshot, Kind, Step, deadlines_for, due_escalations, load_snapshot,
-                                     load_snapshots, next_escalation_at, policy_of)
+from bot.incidents.deadlines import (IncidentSnapshot, Kind, Policy, Step, deadlines_for, due_escalations,
+                                     load_snapshot, next_escalation_at, policy_of)
+from bot.incidents.queries import RESPONSE_FIELDS
 from bot.models import Escalation, Incident, IncidentEvent
 from bot.models.due import store_due
 from bot.oncall import current
@@ -54,11 +55,14 @@ class Decision:
     next_at: datetime | None   # when the next step falls due once these are fired
 
 
-def decide(config: Config, inc: Incident, snap: IncidentSnapshot, done: set[str], now: datetime) -> Decision:
-    """The incident's escalation steps due now and not fired yet (`done`: the keys fired), and the next time."""
+def decide(config: Config, inc: Incident | Row, snap: IncidentSnapshot, done: set[str], now: datetime,
+           fallback: Policy | None = None) -> Decision:
+    """The incident's escalation steps due now and not fired yet (`done`: the keys fired), and the next time
+    (`inc`: the incident, or its `RESPONSE_FIELDS` row; `fallback`: the config's policy, made once by a caller
+    deciding for many)."""
     if inc.state not in OPEN_STATES:
         return Decision([], None)
-    policy = policy_of(inc.policy, config)
+    policy = policy_of(inc.policy, fallback or config)
     deadlines = deadlines_for(snap, policy)
     steps = due_escalations(snap, deadlines, done, current(config, now), now, policy)
     return Decision(steps, next_escalation_at(snap, deadlines, done | {s.key for s in steps}, policy))
@@ -73,13 +77,15 @@ def with_steps_due(session: Session, config: Config, now: datetime) -> list[int]
     """The incidents whose escalation time has come, decided again under their row locks in a constant number of
     queries: those with nothing due get their exact next time stored; those with a step due are returned, each
     to be fired in its own transaction (which stores their next time)."""
-    incidents = list(session.scalars(select(Incident).where(Incident.escalate_at <= now)
-                                     .order_by(Incident.escalate_at, Incident.id).with_for_update()))
-    snapshots = load_snapshots(session, incidents)
+    # plain rows of what the decision reads (the policy as text, graded_at with the row), not whole incidents: after
+    # a start every open incident is looked at
+    incidents = session.execute(select(*RESPONSE_FIELDS).where(Incident.escalate_at <= now)
+                                .order_by(Incident.escalate_at, Incident.id).with_for_update(of=Incident)).all()
     done = fired_steps(session, [inc.id for inc in incidents])
-    due, times = [], {}
+    due, times, fallback = [], {}, Policy.from_config(config)
     for inc in incidents:
-        decision = decide(config, inc, snapshots[inc.id], done.get(inc.id, set()), now)
+        decision = decide(config, inc, IncidentSnapshot.of(inc, inc.graded_at), done.get(inc.id, set()), now,
+                          fallback)
         if decision.steps:
             due.append(inc.id)
         else:

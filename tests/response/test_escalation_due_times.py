@@ -176,3 +176,36 @@ def test_the_next_time_is_when_due_escalations_first_has_a_step():
             assert bool(due) == (nxt is not None and now >= nxt), (grade, acked, assessed, fired_n, closed, m)
             checked += 1
     assert checked > 100_000
+
+
+def test_ticks_after_a_start_decide_from_plain_rows_and_load_only_the_incidents_they_act_on(rt, clock):
+    """After a start every open incident is looked at again: the escalation and reminder ticks decide from
+    the columns they need (read as rows), and load a whole incident (its JSON columns) only to act on it."""
+    from sqlalchemy import event
+
+    from bot.models.due import recheck_open
+    from jobs.remind import remind_due
+
+    quiet = [_open(rt, grade="一般", title=f"星河消费金融投诉{n}") for n in range(5)]  # ack within 60 min
+    loud = _open(rt)  # 重大: the first ack step at 15 min
+    run_escalations(rt)
+    remind_due(rt)
+    loaded: list[int] = []
+    listen = lambda target, _context: loaded.append(target.id)  # noqa: E731
+    event.listen(Incident, "load", listen)
+    try:
+        with transaction(rt.sessions) as s:
+            recheck_open(s)
+        _at(clock, START, 5)
+        run_escalations(rt)
+        remind_due(rt)
+        assert loaded == []
+        with transaction(rt.sessions) as s:
+            assert all(s.get(Incident, i).escalate_at == START + minutes(60) for i in quiet)
+        loaded.clear()
+        _at(clock, START, 15)
+        run_escalations(rt)
+        assert set(loaded) == {loud} and _steps(rt, loud) == ["ack.1"]
+        assert all(_steps(rt, i) == [] for i in quiet)
+    finally:
+        event.remove(Incident, "load", listen)
