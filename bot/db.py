@@ -197,7 +197,8 @@ def make_engine(url: str, yielding: bool = False, **kwargs) -> Engine:
                     turns.unclaim()  # a transaction inside the thread's own turn: claimed once already
             except BaseException:
                 gate.release(dbapi_conn)
-                turns.unclaim()
+                if turns is not None:
+                    turns.unclaim()
                 raise
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -12,6 +12,7 @@ exclusively, or after `patience` seconds, so an ingest is slowed by a stream of 
 
 Only where `fcntl` exists (POSIX); elsewhere SQLite's own busy handling is all there is.
 """
+import logging
 import os
 import struct
 import threading
@@ -22,8 +23,10 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
+log = logging.getLogger(__name__)
+
 POLL = 0.001
-LINGER = 0.05  # how long a serving writer keeps its claim after a transaction: the next of its command's
+LINGER = 0.05  # how long a serving writer's claim outlasts its transaction: its command's next one comes soon
 PATIENCE = 1.0  # the longest a yielding writer stands back for serving writers before it takes its turn
 
 
@@ -93,7 +96,12 @@ class WriteTurns:
 
 
 def write_turns(database: str | None, yielding: bool, timeout: float) -> WriteTurns | None:
-    """The turns for a SQLite database file (None: in memory, or no `fcntl` here)."""
+    """The turns for a SQLite database file (None: in memory, no `fcntl` here, or the lock files cannot be made
+    beside the database, when SQLite's own busy handling is all there is)."""
     if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
         return None
-    return WriteTurns(database, yielding, timeout)
+    try:
+        return WriteTurns(database, yielding, timeout)
+    except OSError as exc:
+        log.warning("no write turns for %s (%s): SQLite's busy wait alone orders its writers", database, exc)
+        return None

@@ -119,3 +119,9 @@ def test_a_bulk_ingest_process_waits_for_a_stream_of_serving_transactions(path, 
     began = log.get(timeout=5)
     assert (began >= stream_ended) is yielding
     serving.dispose()
+
+
+def test_no_lock_files_beside_the_database_means_no_turns_not_a_failure(tmp_path, caplog):
+    missing = tmp_path / "no-such-folder" / "yuqing.db"
+    assert write_turns(str(missing), False, 5) is None
+    assert "no write turns" in caplog.text
