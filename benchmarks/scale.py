@@ -14,11 +14,11 @@ Reported: items/s of each, their ratio (target ≥ 0.5), and SQL statements per 
 per item of the first, the middle and the last batch, beside analysis alone. `status`: `/status` (its card, read
 and rendered; the median of five) and an escalation and a reminder tick at `--open` open incidents (each with a
 card sent 48 h ago or less), each tick twice on a clock that stands still (the second finds nothing new), then
-each once more after every open incident is marked to be looked at again (as on a restart), beside the same at
-50. `memory`: for each
-size, a fresh process builds the records, then ingests them (chunks of `scan.chunk_items`); reported: resident
-memory before the ingest and its peak during it (sampled every 20 ms), whose difference should not grow with the
-size of the scan (the records themselves are built before the first reading).
+each once more after a restart's recheck (`recheck_open`), beside the same at 50. The incidents carry the policy
+snapshot the intake gives every incident it opens. `memory`: for each size, a fresh process builds the records,
+then ingests them (chunks of `scan.chunk_items`); reported: resident memory before the ingest and its peak
+during it (sampled every 20 ms), whose difference should not grow with the size of the scan (the records
+themselves are built before the first reading), and SQLite's own heap after.
 
 Texts are finnsp-bdci2019 (train + eval, see datasets.py for where it comes from), the 60 most-named entities
 as brands; new items are those texts again with a repost prefix and tag per round, as in throughput.py. The
@@ -251,6 +251,9 @@ def cmd_incident(args, rows, brands, workdir: Path) -> None:
 
 
 def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) -> None:
+    from bot.incidents.deadlines import snapshot_policy
+
+    snapshots = {g: snapshot_policy(rt.config, g) for g in ("重大", "一般", "轻微")}  # as the intake opens them
     with rt.engine.begin() as conn:
         source_id = conn.execute(insert(Source).values(
             name="history", kind="file", platform="news", cursor={}, created_at=now).returning(Source.id)).scalar()
@@ -262,7 +265,8 @@ def open_incidents(rt: Runtime, rows, brands: list[str], n: int, now: datetime) 
                          "state": ("triggered", "acknowledged", "in_progress")[k % 3], "grade": grade,
                          "grade_source": "auto", "reasons": [], "heat": 1.0, "item_count": 3, "velocity": 1.0,
                          "engagement": 0, "platforms": ["news"], "sources": ["history"], "topics": [],
-                         "sentiment": 0.3, "is_drill": False, "policy": {}, "first_seen_at": at, "last_seen_at": at,
+                         "sentiment": 0.3, "is_drill": False, "policy": snapshots[grade], "first_seen_at": at,
+                         "last_seen_at": at,
                          "opened_at": at, "updated_at": at, "version": 1, "owner": "ou_lead" if k % 3 else None,
                          "escalate_at": at, "remind_at": at,  # as the migration leaves open incidents
                          "acknowledged_at": at + timedelta(minutes=3) if k % 3 else None})

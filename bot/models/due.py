@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, Update, bindparam, event, inspect, text, update
+from sqlalchemy import Table, Update, bindparam, event, func, inspect, literal, or_, text, update
 from sqlalchemy.orm import Session
 
 from bot.models.delivery import Delivery
 from bot.models.incident import Incident
-from bot.state import OPEN_STATES
+from bot.state import OPEN_STATES, State
 
 # what `deadlines.due_escalations` reads from the row (besides grading events and fired steps, which change
 # with the grade or are written by the escalation tick itself); owner picks whom a step @s, marked all the same
@@ -86,6 +86,16 @@ def store_due(session: Session, column: str, times: Mapping[int, datetime | None
 
 
 def recheck_open(session: Session) -> None:
-    """Have the next ticks look at every open incident again: on start, since the decisions about incidents without
-    a policy snapshot, and every repeat interval, follow the config, which may have changed meanwhile."""
-    session.execute(recheck_statement().where(INCIDENTS.c.state.in_(OPEN_STATES)))
+    """On start, have the next ticks look again at the open incidents whose decisions follow the config, which may
+    have changed meanwhile: for reminders every unacknowledged one (`alerting.repeat_interval`; no other state is
+    reminded, `policy.next_reminder_at`), and for escalations those without a policy snapshot (one with a snapshot
+    is held to the rules in force when it opened, `deadlines.policy_of`, so a restart cannot move its steps; every
+    incident the bot opens has one)."""
+    open_ = INCIDENTS.c.state.in_(OPEN_STATES)
+    session.execute(recheck_statement(escalate=False).where(INCIDENTS.c.state == State.TRIGGERED.value))
+    policy = INCIDENTS.c.policy
+    if session.get_bind().dialect.name == "postgresql":
+        unsnapped = policy.op("->")(literal("response")).is_(None)
+    else:
+        unsnapped = func.json_extract(policy, "$.response").is_(None)
+    session.execute(recheck_statement(remind=False).where(open_, or_(policy.is_(None), unsnapped)))

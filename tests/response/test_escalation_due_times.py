@@ -209,3 +209,25 @@ def test_ticks_after_a_start_decide_from_plain_rows_and_load_only_the_incidents_
         assert all(_steps(rt, i) == [] for i in quiet)
     finally:
         event.remove(Incident, "load", listen)
+
+
+def test_a_start_rechecks_escalations_only_where_the_config_decides_and_reminders_where_they_can_come(rt, clock):
+    from bot.incidents.deadlines import snapshot_policy
+    from bot.models.due import recheck_open
+
+    snapped = _open(rt, title="星河消费金融投诉甲", policy=snapshot_policy(rt.config, "重大"))
+    legacy = _open(rt, title="星河消费金融投诉乙")  # opened before policies were snapshotted: follows the config
+    acked = _open(rt, title="星河消费金融投诉丙", state="acknowledged")
+    run_escalations(rt)
+    with transaction(rt.sessions) as s:
+        for i in (snapped, legacy):
+            s.get(Incident, i).remind_at = START + minutes(30)
+        s.get(Incident, acked).remind_at = None  # as the reminder tick leaves an acknowledged incident
+    assert _escalate_at(rt, snapped) == _escalate_at(rt, legacy) == START + minutes(15)
+    with transaction(rt.sessions) as s:
+        recheck_open(s)
+    with rt.sessions() as s:
+        assert s.get(Incident, snapped).escalate_at == START + minutes(15)  # its rules cannot have changed
+        assert s.get(Incident, legacy).escalate_at == START  # look now
+        assert s.get(Incident, snapped).remind_at == s.get(Incident, legacy).remind_at == START
+        assert s.get(Incident, acked).remind_at is None  # an acknowledged incident is not reminded
