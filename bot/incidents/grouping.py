@@ -251,12 +251,12 @@ class BatchIncidentStore:
         elif placed:
             # the same on SQLite: a CASE of the chunk's ids would be a statement of a new shape per chunk size, each
             # kept in the compiled-statement cache with its thousands of parameters (memory grew with the scan)
-            rows_ = [[i, inc, (duplicates or {}).get(i)] for i, inc in placed.items()]
+            placements = [[i, inc, (duplicates or {}).get(i)] for i, inc in placed.items()]
             self.session.execute(text(
                 "UPDATE items SET incident_id = v.inc, duplicate_of_id = coalesce(v.dup, items.duplicate_of_id) "
                 "FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS inc, "
                 "json_extract(value, '$[2]') AS dup FROM json_each(:rows)) AS v "
-                "WHERE items.id = v.id"), {"rows": json.dumps(rows_)})
+                "WHERE items.id = v.id"), {"rows": json.dumps(placements)})
         self._new.clear()
         self._placed.clear()
         return placed
