@@ -31,7 +31,8 @@ T = TypeVar("T")
 
 
 class IngestProcess:
-    """The child process that runs `scan_source` and `ingest_records` for the parent."""
+    """The child process that analyses and stores for the parent: what its scans fetched (`store_fetched`) and
+    pushed batches (`ingest_records`)."""
 
     def __init__(self, loaded: LoadedConfig):
         self._loaded = loaded
@@ -100,14 +101,13 @@ _child: dict[str, Any] = {}
 def _child_start(loaded: LoadedConfig, level: int) -> None:
     from bot.incidents.intake import analyzer_for
     from bot.runtime import Runtime
-    from jobs.http import make_http_client
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the child
     _die_with_parent()
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     rt = Runtime.open(loaded, migrate=False, yielding=True)  # the parent migrated; its commands go first
     analyzer_for(rt.config)  # loaded once, before the first ingest
-    _child.update(rt=rt, http=make_http_client(loaded.config.scan).__enter__())
+    _child.update(rt=rt)  # the fetches stay in the parent: no HTTP client here
 
 
 def _die_with_parent() -> None:

@@ -133,7 +133,7 @@ class IncidentSnapshot(NamedTuple):
 
     @property
     def clock_start(self) -> datetime:
-        return max(self.opened_at, self.graded_at or self.opened_at)
+        return clock_start(self)
 
     @classmethod
     def of(cls, inc, graded_at: datetime | None = None) -> "IncidentSnapshot":
@@ -208,15 +208,24 @@ def _due(start: datetime, minutes: int, gp: GradePolicy, p: Policy) -> datetime:
     return start + timedelta(minutes=minutes)
 
 
+def clock_start(s: Any) -> datetime:
+    """When the deadlines of `s` (a snapshot, or a row with the snapshot's times) start to run."""
+    return max(s.opened_at, s.graded_at or s.opened_at)
+
+
+def _rules(s: Any, gp: GradePolicy) -> tuple[tuple[Kind, int | None, datetime | None], ...]:
+    """Each deadline kind with its minutes under `gp` and when `s` met it (None: not yet)."""
+    return ((Kind.ACK, gp.ack, s.acknowledged_at or s.resolved_at), (Kind.ASSESS, gp.assess, s.assessed_at),
+            (Kind.STATEMENT, gp.statement, s.statement_at))
+
+
 def deadlines_for(s: IncidentSnapshot, p: Policy) -> list[Deadline]:
     """The incident's deadlines under its grade's rules, each with when it was met (None: not yet)."""
     gp = p.grades.get(s.grade or "")
     if gp is None:
         return []
-    start = s.clock_start
-    met = {Kind.ACK: s.acknowledged_at or s.resolved_at, Kind.ASSESS: s.assessed_at, Kind.STATEMENT: s.statement_at}
-    minutes = {Kind.ACK: gp.ack, Kind.ASSESS: gp.assess, Kind.STATEMENT: gp.statement}
-    return [Deadline(k, _due(start, m, gp, p), met[k]) for k, m in minutes.items() if m]
+    start = clock_start(s)
+    return [Deadline(k, _due(start, m, gp, p), met) for k, m, met in _rules(s, gp) if m]
 
 
 def overdue(s: IncidentSnapshot, deadlines: list[Deadline], now: datetime) -> list[Deadline]:
@@ -233,10 +242,9 @@ def missed_deadlines(s: Any, p: Policy, now: datetime) -> list[Deadline]:
     gp = p.grades.get(s.grade or "")
     if gp is None:
         return []
-    start = s.opened_at if s.graded_at is None or s.graded_at < s.opened_at else s.graded_at
+    start = clock_start(s)
     late = []
-    for kind, minutes, met in ((Kind.ACK, gp.ack, s.acknowledged_at or s.resolved_at),
-                               (Kind.ASSESS, gp.assess, s.assessed_at), (Kind.STATEMENT, gp.statement, s.statement_at)):
+    for kind, minutes, met in _rules(s, gp):
         if minutes and met is None:
             due = _due(start, minutes, gp, p)
             if now >= due:
